@@ -1,0 +1,63 @@
+"""Request-level plumbing: request ids, the acting staff member, and the second factor."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from madoguchi.core import context
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
+
+
+def _client_ip(request: HttpRequest) -> str | None:
+    if getattr(settings, "AXES_IPWARE_PROXY_COUNT", None):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip() or None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class RequestContextMiddleware:
+    """Give every request an id (or keep a proxy's) and remember the client address."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _REQUEST_ID.match(incoming) else context.new_request_id()
+        request.request_id = request_id  # type: ignore[attr-defined]
+        with context.bound(context.RequestContext(request_id=request_id, ip_address=_client_ip(request))):
+            response = self.get_response(request)
+        response["X-Request-ID"] = request_id
+        return response
+
+
+# Staff pages that may be reached before the second factor is verified.
+_OTP_EXEMPT_NAMES = {"login", "logout", "otp_setup", "otp_verify"}
+
+
+class SecondFactorMiddleware:
+    """Outside demo mode, staff must have passed the second factor for every staff page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func: Callable, view_args: tuple, view_kwargs: dict) -> HttpResponse | None:
+        match = request.resolver_match
+        if not settings.MADOGUCHI_REQUIRE_OTP or match is None or "staff" not in match.namespaces:
+            return None
+        if match.url_name in _OTP_EXEMPT_NAMES:
+            return None
+        user = request.user
+        if user.is_authenticated and not user.is_verified():  # type: ignore[union-attr]
+            return redirect("core:otp_verify")
+        return None

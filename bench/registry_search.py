@@ -57,8 +57,10 @@ def main() -> int:
     total = len(people)
     db.close()
     rng = random.Random(20261125)
-    half = str.maketrans("アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワヲン",
-                         "ｱｲｳｴｵｶｷｸｹｺｻｼｽｾｿﾀﾁﾂﾃﾄﾅﾆﾇﾈﾉﾊﾋﾌﾍﾎﾏﾐﾑﾒﾓﾔﾕﾖﾗﾘﾙﾚﾛﾜｦﾝ")
+    half = str.maketrans(
+        "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワヲン",
+        "ｱｲｳｴｵｶｷｸｹｺｻｼｽｾｿﾀﾁﾂﾃﾄﾅﾆﾇﾈﾉﾊﾋﾌﾍﾎﾏﾐﾑﾒﾓﾔﾕﾖﾗﾘﾙﾚﾛﾜｦﾝ",
+    )
     queries: list[dict[str, str]] = []
     for _ in range(SEARCHES):
         fam_kana, given_kana, fam, birth = rng.choice(people)
@@ -74,8 +76,20 @@ def main() -> int:
 
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "madoguchi.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "1", "--threads", "1", "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "madoguchi.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--threads",
+            "1",
+            "--log-level",
+            "warning",
+        ],
         env=env,
     )
     base = f"http://127.0.0.1:{port}"
@@ -90,14 +104,18 @@ def main() -> int:
                 time.sleep(0.2)
         page = opener.open(base + "/staff/login/").read().decode()
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-        body = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": "shimin-clerk", "password": "madoguchi-demo"})
+        body = urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": token, "username": "shimin-clerk", "password": "madoguchi-demo"}
+        )
         opener.open(urllib.request.Request(base + "/staff/login/", data=body.encode(), headers={"Referer": base}))
         page = opener.open(base + "/staff/residents/").read().decode()
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
 
         def search(query: dict[str, str]) -> float:
             data = urllib.parse.urlencode({"csrfmiddlewaretoken": token, **query}).encode()
-            request = urllib.request.Request(base + "/staff/residents/", data=data, headers={"Referer": base, "HX-Request": "true"})
+            request = urllib.request.Request(
+                base + "/staff/residents/", data=data, headers={"Referer": base, "HX-Request": "true"}
+            )
             t0 = time.perf_counter()
             with opener.open(request) as response:
                 response.read()

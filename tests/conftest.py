@@ -70,7 +70,9 @@ def make_staff(municipality: Municipality, persona: str, username: str | None = 
         username=username or f"{persona}-{municipality.code}", password="pw-for-tests-only", municipality=municipality
     )
     if role is not None:
-        StaffRole.objects.create(user=user, department=Department.objects.get(municipality=municipality, code=dept_code), role=role)
+        StaffRole.objects.create(
+            user=user, department=Department.objects.get(municipality=municipality, code=dept_code), role=role
+        )
     return user
 
 

@@ -71,17 +71,34 @@ class ResidentFactory:
         """A head, a spouse and a child in one household."""
         household = HouseholdFactory(municipality=municipality)
         head = ResidentFactory.person(
-            municipality, household=household, family_name=family_name, family_name_kana=family_kana,
-            given_name="一郎", given_name_kana="イチロウ", birth_date=dt.date(1975, 6, 1),
+            municipality,
+            household=household,
+            family_name=family_name,
+            family_name_kana=family_kana,
+            given_name="一郎",
+            given_name_kana="イチロウ",
+            birth_date=dt.date(1975, 6, 1),
         )
         spouse = ResidentFactory.person(
-            municipality, household=household, family_name=family_name, family_name_kana=family_kana,
-            given_name="花子", given_name_kana="ハナコ", sex=Sex.FEMALE, relationship=Relationship.SPOUSE,
+            municipality,
+            household=household,
+            family_name=family_name,
+            family_name_kana=family_kana,
+            given_name="花子",
+            given_name_kana="ハナコ",
+            sex=Sex.FEMALE,
+            relationship=Relationship.SPOUSE,
             birth_date=dt.date(1978, 2, 3),
         )
         child = ResidentFactory.person(
-            municipality, household=household, family_name=family_name, family_name_kana=family_kana,
-            given_name="葵", given_name_kana="アオイ", sex=Sex.FEMALE, relationship=Relationship.CHILD,
+            municipality,
+            household=household,
+            family_name=family_name,
+            family_name_kana=family_kana,
+            given_name="葵",
+            given_name_kana="アオイ",
+            sex=Sex.FEMALE,
+            relationship=Relationship.CHILD,
             birth_date=dt.date(2012, 9, 9),
         )
         return {"head": head, "spouse": spouse, "child": child}

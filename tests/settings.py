@@ -10,7 +10,7 @@ if os.environ.get("MADOGUCHI_TEST_DATABASE_URL"):
     os.environ["DATABASE_URL"] = os.environ["MADOGUCHI_TEST_DATABASE_URL"]
 os.environ.setdefault("MADOGUCHI_DEMO", "0")
 
-from madoguchi.settings import *  # noqa: E402, F403
+from madoguchi.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MADOGUCHI_REQUIRE_OTP = True
@@ -18,3 +18,4 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 SECURE = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+STATIC_ROOT = None  # static files come from the app folders (whitenoise finders)

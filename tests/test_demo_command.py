@@ -12,7 +12,6 @@ import urllib.request
 from pathlib import Path
 
 
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -20,11 +19,16 @@ def _free_port() -> int:
 
 
 def _run_demo(var_dir: Path, port: int) -> tuple[str, int]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "MADOGUCHI_TESTING")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "MADOGUCHI_TESTING")
+    }
     env["MADOGUCHI_VAR_DIR"] = str(var_dir)
     proc = subprocess.Popen(
         [sys.executable, "-m", "madoguchi.cli", "demo", "--port", str(port), "--residents", "300"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     output: list[str] = []
     deadline = time.monotonic() + 120

@@ -1,11 +1,11 @@
 """The `madoguchi` command.
 
-    madoguchi demo            embedded SQLite, seeded demo data, web server + worker
-    madoguchi serve           production web server (gunicorn + whitenoise)
-    madoguchi worker          background task worker (run as many as you like)
-    madoguchi seed            demo data (--residents N for scale tests)
-    madoguchi audit verify    check the audit trail's hash chain
-    madoguchi migrate | createstaff | manage ...
+madoguchi demo            embedded SQLite, seeded demo data, web server + worker
+madoguchi serve           production web server (gunicorn + whitenoise)
+madoguchi worker          background task worker (run as many as you like)
+madoguchi seed            demo data (--residents N for scale tests)
+madoguchi audit verify    check the audit trail's hash chain
+madoguchi migrate | createstaff | manage ...
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     print("madoguchi デモを準備しています… (Preparing the demo…)", flush=True)
     call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
     call_command("seed", residents=args.residents, verbosity=1)
 
     host, port = args.host, args.port
@@ -55,10 +56,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
     env = {**os.environ, "MADOGUCHI_DEMO": "1", "MADOGUCHI_VAR_DIR": str(var_dir)}
     web = subprocess.Popen(
         [
-            sys.executable, "-m", "gunicorn", "madoguchi.wsgi:application",
-            "--bind", f"{host}:{port}", "--workers", "2", "--threads", "4",
-            "--access-logfile", "-", "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(M)sms',
-            "--log-level", "warning", "--graceful-timeout", "5",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "madoguchi.wsgi:application",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--access-logfile",
+            "-",
+            "--access-logformat",
+            '%(h)s "%(m)s %(U)s" %(s)s %(M)sms',
+            "--log-level",
+            "warning",
+            "--graceful-timeout",
+            "5",
         ],
         env=env,
     )
@@ -76,7 +91,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"  データベース (database): {settings.DATABASES['default']['NAME']}")
     print(f"  デモ用ログイン（パスワードは共通 / password for all）: {DEMO_PASSWORD}")
     for account in DEMO_ACCOUNTS:
-        print(f"    {account.username:<16} {account.description}" + ("（高萩市）" if account.municipality_code != "082155" else ""))
+        print(
+            f"    {account.username:<16} {account.description}"
+            + ("（高萩市）" if account.municipality_code != "082155" else "")
+        )
     print("  Ctrl-C で終了します (Ctrl-C stops the server and the worker).")
     print("=" * 64, flush=True)
 
@@ -132,9 +150,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     call_command("collectstatic", interactive=False, verbosity=0)
     cmd = [
-        sys.executable, "-m", "gunicorn", "madoguchi.wsgi:application",
-        "--bind", args.bind, "--workers", str(args.workers), "--threads", str(args.threads),
-        "--access-logfile", "-", "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(M)sms %({x-request-id}o)s',
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "madoguchi.wsgi:application",
+        "--bind",
+        args.bind,
+        "--workers",
+        str(args.workers),
+        "--threads",
+        str(args.threads),
+        "--access-logfile",
+        "-",
+        "--access-logformat",
+        '%(h)s "%(m)s %(U)s" %(s)s %(M)sms %({x-request-id}o)s',
     ]
     # Access logs record the path without the query string (%(U)s): no search words in logs.
     os.execv(sys.executable, cmd)
@@ -179,8 +208,11 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_createstaff(args: argparse.Namespace) -> int:
     _manage(
-        "createstaff", args.username, f"--municipality={args.municipality}",
-        f"--department={args.department}", f"--role={args.role}",
+        "createstaff",
+        args.username,
+        f"--municipality={args.municipality}",
+        f"--department={args.department}",
+        f"--role={args.role}",
     )
     return 0
 
@@ -204,7 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=cmd_demo)
 
     serve = sub.add_parser("serve", help="production web server")
-    serve.add_argument("--bind", default=os.environ.get("BIND", "0.0.0.0:8000"))  # noqa: S104
+    serve.add_argument("--bind", default=os.environ.get("BIND", "0.0.0.0:8000"))
     serve.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
     serve.add_argument("--threads", type=int, default=4)
     serve.set_defaults(func=cmd_serve)

@@ -21,12 +21,19 @@ def _check(page, name: str) -> None:
     assert fits_width(page), f"{name} is wider than 360 px"
 
 
-def test_clerk__finds_resident_by_half_width_kana_and_sees_the_read_audited(live_server, phone, city_a, residents) -> None:
+def test_clerk__finds_resident_by_half_width_kana_and_sees_the_read_audited(
+    live_server, phone, city_a, residents
+) -> None:
     clerk = make_staff(city_a, "clerk", username="madoguchi-hanako")
     device = TOTPDevice.objects.create(user=clerk, name="app", confirmed=True)
     person = residents.person(
-        city_a, family_name="山田", given_name="太郎", family_name_kana="ヤマダ", given_name_kana="タロウ",
-        birth_date=dt.date(1950, 4, 1), katagaki="コーポ磯原 203",
+        city_a,
+        family_name="山田",
+        given_name="太郎",
+        family_name_kana="ヤマダ",
+        given_name_kana="タロウ",
+        birth_date=dt.date(1950, 4, 1),
+        katagaki="コーポ磯原 203",
     )
     residents.person(city_a, family_name="山本", family_name_kana="ヤマモト", given_name="花", given_name_kana="ハナ")
     page = phone

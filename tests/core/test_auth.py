@@ -22,6 +22,14 @@ def _token(device: TOTPDevice) -> str:
     return str(totp.token()).zfill(device.digits)
 
 
+def _reset_throttle(device: TOTPDevice) -> None:
+    """A failed code makes django-otp refuse the next try for a while; tests skip the wait."""
+    device.refresh_from_db()
+    device.throttling_failure_count = 0
+    device.throttling_failure_timestamp = None
+    device.save()
+
+
 def _login(client: Client, username: str, password: str = PASSWORD):
     return client.post(reverse("staff:login"), {"username": username, "password": password})
 
@@ -43,6 +51,7 @@ def test_first_sign_in__enrols_totp_then_reaches_pages(city_a, clerk_a) -> None:
     device = TOTPDevice.objects.get(user=clerk_a, confirmed=False)
     wrong = client.post(reverse("staff:otp_setup"), {"token": "000000" if _token(device) != "000000" else "111111"})
     assert "確認コードが正しくありません" in wrong.content.decode()
+    _reset_throttle(device)
     ok = client.post(reverse("staff:otp_setup"), {"token": _token(device)})
     assert ok.status_code == 302
     assert client.get(reverse("staff:residents:search")).status_code == 200
@@ -56,10 +65,7 @@ def test_later_sign_in__asks_for_the_code(city_a, clerk_a) -> None:
     assert client.get(reverse("staff:home")).status_code == 302
     bad = client.post(reverse("staff:otp_verify"), {"token": "12"})
     assert bad.status_code == 200 and "確認コードが正しくありません" in bad.content.decode()
-    device.refresh_from_db()
-    device.throttling_failure_count = 0
-    device.throttling_failure_timestamp = None
-    device.save()
+    _reset_throttle(device)
     # Full-width digits are accepted.
     token = _token(device).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
     good = client.post(reverse("staff:otp_verify"), {"token": token})

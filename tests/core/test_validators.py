@@ -28,11 +28,11 @@ def test_check_digit__detects_any_single_digit_change(first_five: str, position:
     changed = list(first_five)
     changed[position] = str((int(changed[position]) + delta) % 10)
     changed_code = "".join(changed) + code[5]
-    # Weights 6..2 are all coprime with 11, so a changed digit changes the sum mod 11; the
-    # remainders 0 and 1 share a check digit with 10 being impossible, so compare sums.
+    # Weights 6..2 are coprime with 11, so a changed digit always changes the sum mod 11.
+    # The rule keeps the last digit of 11 - remainder, so remainders 0 and 10 share check digit 1.
     total = sum(int(d) * w for d, w in zip(first_five, (6, 5, 4, 3, 2), strict=True))
     changed_total = sum(int(d) * w for d, w in zip(changed, (6, 5, 4, 3, 2), strict=True))
-    if {total % 11, changed_total % 11} != {0, 1}:
+    if {total % 11, changed_total % 11} != {0, 10}:
         with pytest.raises(ValidationError):
             validate_local_government_code(changed_code)
     validate_local_government_code(code)

@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 from django.db.models import Count
-
-from madoguchi.core.models import Municipality
 from madoguchi.core.text import kana_search_key
 from madoguchi.core.wareki import age_on
+
+from madoguchi.core.models import Municipality
 from madoguchi.residents import demo
 from madoguchi.residents.models import Household, Person, Relationship, ResidentStatus
 
@@ -23,7 +23,10 @@ def seeded(city_a: Municipality) -> Municipality:
 
 
 def _ages(city: Municipality) -> list[int]:
-    return [age_on(b, demo.AS_OF) for b in Person.objects.filter(municipality=city).active().values_list("birth_date", flat=True)]
+    return [
+        age_on(b, demo.AS_OF)
+        for b in Person.objects.filter(municipality=city).active().values_list("birth_date", flat=True)
+    ]
 
 
 def test_seed__about_the_asked_size_in_households(seeded) -> None:
@@ -73,7 +76,10 @@ def test_seed__names_have_katakana_readings_and_search_keys(seeded) -> None:
 def test_seed__real_towns_and_some_foreign_and_removed_residents(seeded) -> None:
     towns = set(Person.objects.filter(municipality=seeded).values_list("town", flat=True))
     assert "磯原町磯原" in towns and len(towns) > 20
-    assert all(code.startswith("319") for code in Person.objects.filter(municipality=seeded).values_list("postal_code", flat=True).distinct())
+    assert all(
+        code.startswith("319")
+        for code in Person.objects.filter(municipality=seeded).values_list("postal_code", flat=True).distinct()
+    )
     foreign = Person.objects.filter(municipality=seeded, is_foreign=True)
     assert foreign.exists() and all(p.alphabet_name and p.nationality and p.residence_status for p in foreign)
     assert Person.objects.filter(municipality=seeded, status=ResidentStatus.REMOVED).count() > 5
@@ -85,8 +91,9 @@ def test_seed__is_deterministic(city_a, city_b) -> None:
 
     def shape(city):
         return list(
-            Person.objects.filter(municipality=city).order_by("atena_number")
-            .values_list("family_name", "given_name", "birth_date", "town", "banchi", "resident_code")
+            Person.objects.filter(municipality=city)
+            .order_by("atena_number")
+            .values_list("family_name", "given_name", "birth_date", "relationship", "banchi", "resident_code")
         )
 
     assert shape(city_a) == shape(city_b)

@@ -29,7 +29,10 @@ def _fixed_today():
 def test_move_out__makes_a_removed_record_that_keeps_history(city_a, clerk_a, residents) -> None:
     child = residents.family(city_a)["child"]
     services.resident_move_out(
-        actor=clerk_a, person_id=child.pk, occurred_on=dt.date(2026, 11, 1), notified_on=dt.date(2026, 11, 2),
+        actor=clerk_a,
+        person_id=child.pk,
+        occurred_on=dt.date(2026, 11, 1),
+        notified_on=dt.date(2026, 11, 2),
         destination="東京都千代田区千代田1-1",
     )
     child.refresh_from_db()
@@ -47,15 +50,26 @@ def test_move_out__makes_a_removed_record_that_keeps_history(city_a, clerk_a, re
 def test_history__keeps_every_movement_in_order(city_a, clerk_a, residents) -> None:
     family = residents.family(city_a)
     services.resident_move_within(
-        actor=clerk_a, person_id=family["head"].pk,
-        address=services.Address("3191703", "大津町五浦", "727"), occurred_on=dt.date(2026, 6, 1), notified_on=dt.date(2026, 6, 3),
+        actor=clerk_a,
+        person_id=family["head"].pk,
+        address=services.Address("3191703", "大津町五浦", "727"),
+        occurred_on=dt.date(2026, 6, 1),
+        notified_on=dt.date(2026, 6, 3),
     )
-    services.resident_death(actor=clerk_a, person_id=family["head"].pk, occurred_on=dt.date(2026, 10, 1), notified_on=dt.date(2026, 10, 2))
+    services.resident_death(
+        actor=clerk_a, person_id=family["head"].pk, occurred_on=dt.date(2026, 10, 1), notified_on=dt.date(2026, 10, 2)
+    )
     services.household_head_change(
-        actor=clerk_a, household_id=family["head"].household_id, new_head_id=family["spouse"].pk,
-        former_head_relationship="", occurred_on=dt.date(2026, 10, 1), notified_on=dt.date(2026, 10, 5),
+        actor=clerk_a,
+        household_id=family["head"].household_id,
+        new_head_id=family["spouse"].pk,
+        former_head_relationship="",
+        occurred_on=dt.date(2026, 10, 1),
+        notified_on=dt.date(2026, 10, 5),
     )
-    kinds = list(Movement.objects.filter(person=family["head"]).order_by("recorded_at", "id").values_list("kind", flat=True))
+    kinds = list(
+        Movement.objects.filter(person=family["head"]).order_by("recorded_at", "id").values_list("kind", flat=True)
+    )
     assert kinds == [MovementKind.MOVE_WITHIN, MovementKind.DEATH]
     first = Movement.objects.filter(person=family["head"]).order_by("id").first()
     assert first.before["town"] == "磯原町磯原" and first.after["town"] == "大津町五浦"
@@ -70,7 +84,9 @@ def test_history__keeps_every_movement_in_order(city_a, clerk_a, residents) -> N
 def test_death__cannot_precede_birth(city_a, clerk_a, residents) -> None:
     person = residents.person(city_a, birth_date=dt.date(1990, 1, 1), relationship=Relationship.CHILD)
     with pytest.raises(DomainError) as error:
-        services.resident_death(actor=clerk_a, person_id=person.pk, occurred_on=dt.date(1989, 12, 31), notified_on=dt.date(2026, 1, 5))
+        services.resident_death(
+            actor=clerk_a, person_id=person.pk, occurred_on=dt.date(1989, 12, 31), notified_on=dt.date(2026, 1, 5)
+        )
     assert "生年月日より前" in error.value.message and error.value.field == "occurred_on"
     person.refresh_from_db()
     assert person.status == ResidentStatus.ACTIVE and not Movement.objects.filter(person=person).exists()
@@ -79,7 +95,12 @@ def test_death__cannot_precede_birth(city_a, clerk_a, residents) -> None:
 def test_dates_in_the_future__are_refused(city_a, clerk_a, residents) -> None:
     person = residents.person(city_a, relationship=Relationship.CHILD)
     with pytest.raises(DomainError, match="未来"):
-        services.resident_death(actor=clerk_a, person_id=person.pk, occurred_on=TODAY + dt.timedelta(days=1), notified_on=TODAY)
+        services.resident_death(
+            actor=clerk_a,
+            person_id=person.pk,
+            occurred_on=TODAY + dt.timedelta(days=1),
+            notified_on=TODAY + dt.timedelta(days=2),
+        )
 
 
 def test_head_change__new_head_must_be_a_member(city_a, clerk_a, residents) -> None:
@@ -87,8 +108,12 @@ def test_head_change__new_head_must_be_a_member(city_a, clerk_a, residents) -> N
     stranger = residents.person(city_a, family_name="他人")
     with pytest.raises(DomainError) as error:
         services.household_head_change(
-            actor=clerk_a, household_id=family["head"].household_id, new_head_id=stranger.pk,
-            former_head_relationship="husband", occurred_on=TODAY, notified_on=TODAY,
+            actor=clerk_a,
+            household_id=family["head"].household_id,
+            new_head_id=stranger.pk,
+            former_head_relationship="husband",
+            occurred_on=TODAY,
+            notified_on=TODAY,
         )
     assert error.value.field == "new_head"
     assert Person.objects.get(pk=family["head"].pk).household.head_id == family["head"].pk
@@ -97,8 +122,12 @@ def test_head_change__new_head_must_be_a_member(city_a, clerk_a, residents) -> N
 def test_head_change__moves_the_relationships(city_a, clerk_a, residents) -> None:
     family = residents.family(city_a)
     services.household_head_change(
-        actor=clerk_a, household_id=family["head"].household_id, new_head_id=family["spouse"].pk,
-        former_head_relationship="husband", occurred_on=TODAY, notified_on=TODAY,
+        actor=clerk_a,
+        household_id=family["head"].household_id,
+        new_head_id=family["spouse"].pk,
+        former_head_relationship="husband",
+        occurred_on=TODAY,
+        notified_on=TODAY,
     )
     assert Person.objects.get(pk=family["head"].pk).relationship == Relationship.HUSBAND
     assert Person.objects.get(pk=family["spouse"].pk).relationship == Relationship.HEAD
@@ -107,13 +136,16 @@ def test_head_change__moves_the_relationships(city_a, clerk_a, residents) -> Non
 def test_head_moving_out__must_hand_over_first(city_a, clerk_a, residents) -> None:
     family = residents.family(city_a)
     with pytest.raises(DomainError, match="世帯主変更"):
-        services.resident_move_out(actor=clerk_a, person_id=family["head"].pk, occurred_on=TODAY, notified_on=TODAY, destination="水戸市")
+        services.resident_move_out(
+            actor=clerk_a, person_id=family["head"].pk, occurred_on=TODAY, notified_on=TODAY, destination="水戸市"
+        )
 
 
 def test_birth__adds_a_child_with_new_numbers(city_a, clerk_a, residents) -> None:
     head = residents.family(city_a)["head"]
     child = services.resident_birth(
-        actor=clerk_a, household=head.household,
+        actor=clerk_a,
+        household=head.household,
         data=services.PersonInput("鈴木", "湊", "スズキ", "ミナト", dt.date(2026, 11, 20), "1", "child"),
         notified_on=TODAY,
     )
@@ -124,12 +156,26 @@ def test_birth__adds_a_child_with_new_numbers(city_a, clerk_a, residents) -> Non
 
 def test_move_in__creates_household_and_normalizes_form_input(city_a, clerk_a) -> None:
     client = verified_client(clerk_a)
-    response = client.post(reverse("staff:residents:move_in"), {
-        "family_name": "ｻﾄｳ", "given_name": "健", "family_name_kana": "さとう", "given_name_kana": "ｹﾝ",
-        "birth_date": "Ｓ５０．４．１", "sex": "1", "relationship": "head", "postal_code": "３１９－１７０３",
-        "town": "", "banchi": "７２７", "katagaki": "", "occurred_on": "令和8年11月1日", "notified_on": "R8.11.2",
-        "moved_from": "東京都千代田区", "household_number": "",
-    })
+    response = client.post(
+        reverse("staff:residents:move_in"),
+        {
+            "family_name": "ｻﾄｳ",
+            "given_name": "健",
+            "family_name_kana": "さとう",
+            "given_name_kana": "ｹﾝ",
+            "birth_date": "Ｓ５０．４．１",
+            "sex": "1",
+            "relationship": "head",
+            "postal_code": "３１９－１７０３",
+            "town": "",
+            "banchi": "７２７",
+            "katagaki": "",
+            "occurred_on": "令和8年11月1日",
+            "notified_on": "R8.11.2",
+            "moved_from": "東京都千代田区",
+            "household_number": "",
+        },
+    )
     assert response.status_code == 302, response.content.decode()
     person = Person.objects.get(given_name="健")
     assert person.family_name == "サトウ"  # half-width kana become full-width

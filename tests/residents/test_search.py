@@ -18,11 +18,26 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def people(city_a, residents):
     return {
-        "yamada": residents.person(city_a, family_name="山田", family_name_kana="ヤマダ", given_name="太郎", given_name_kana="タロウ"),
-        "yamata": residents.person(city_a, family_name="山田", family_name_kana="ヤマタ", given_name="花", given_name_kana="ハナ"),
-        "takahashi": residents.person(city_a, family_name="髙橋", family_name_kana="タカハシ", given_name="誠", given_name_kana="マコト", birth_date=dt.date(1980, 1, 2)),
-        "baba": residents.person(city_a, family_name="馬場", family_name_kana="ババ", given_name="一", given_name_kana="ハジメ"),
-        "gone": residents.removed(city_a, family_name="山田", family_name_kana="ヤマダ", given_name="去", given_name_kana="サル"),
+        "yamada": residents.person(
+            city_a, family_name="山田", family_name_kana="ヤマダ", given_name="太郎", given_name_kana="タロウ"
+        ),
+        "yamata": residents.person(
+            city_a, family_name="山田", family_name_kana="ヤマタ", given_name="花", given_name_kana="ハナ"
+        ),
+        "takahashi": residents.person(
+            city_a,
+            family_name="髙橋",
+            family_name_kana="タカハシ",
+            given_name="誠",
+            given_name_kana="マコト",
+            birth_date=dt.date(1980, 1, 2),
+        ),
+        "baba": residents.person(
+            city_a, family_name="馬場", family_name_kana="ババ", given_name="一", given_name_kana="ハジメ"
+        ),
+        "gone": residents.removed(
+            city_a, family_name="山田", family_name_kana="ヤマダ", given_name="去", given_name_kana="サル"
+        ),
     }
 
 
@@ -48,7 +63,9 @@ def test_search__kanji_with_variant_and_space(people, clerk_a) -> None:
 
 
 def test_search__birth_date_and_atena_number(people, clerk_a) -> None:
-    assert [p.pk for p in person_search(actor=clerk_a, birth_date=dt.date(1980, 1, 2)).people] == [people["takahashi"].pk]
+    assert [p.pk for p in person_search(actor=clerk_a, birth_date=dt.date(1980, 1, 2)).people] == [
+        people["takahashi"].pk
+    ]
     number = people["baba"].atena_number
     full_width = number.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
     assert [p.pk for p in person_search(actor=clerk_a, query=full_width).people] == [people["baba"].pk]
@@ -83,7 +100,9 @@ def test_search_page__empty_form_explains_in_japanese(clerk_a) -> None:
 
 
 def test_search_page__bad_date_keeps_input(people, clerk_a) -> None:
-    response = verified_client(clerk_a).post(reverse("staff:residents:search"), {"q": "ﾔﾏﾀﾞ", "birth_date": "平成31年5月1日"})
+    response = verified_client(clerk_a).post(
+        reverse("staff:residents:search"), {"q": "ﾔﾏﾀﾞ", "birth_date": "平成31年5月1日"}
+    )
     body = response.content.decode()
     assert 'value="ヤマダ"' in body or 'value="ﾔﾏﾀﾞ"' in body
     assert 'value="平成31年5月1日"' in body

@@ -126,7 +126,10 @@ def verify_chain(municipality: Municipality) -> ChainProblem | None:
     last_seq = expected_seq - 1
     if head is not None and (head.last_seq != last_seq or head.last_hash != expected_prev):
         return ChainProblem(
-            municipality.code, last_seq + 1, None, f"末尾の記録が欠落しています（#{last_seq + 1} から #{head.last_seq}）"
+            municipality.code,
+            last_seq + 1,
+            None,
+            f"末尾の記録が欠落しています（#{last_seq + 1} から #{head.last_seq}）",
         )
     return None
 

@@ -32,22 +32,25 @@ class FuriganaField(forms.CharField):
             raise forms.ValidationError(str(exc), code="furigana") from None
 
 
-class WarekiDateField(forms.CharField):
+class WarekiDateField(forms.Field):
     """A date typed as 和暦 (令和6年4月1日, R6.4.1) or 西暦 (2024-04-01), in any width."""
 
+    widget = forms.TextInput
+
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("max_length", 30)
         kwargs.setdefault("help_text", "例: 令和6年4月1日、R6.4.1、2024-04-01")
         super().__init__(**kwargs)
-        self.widget.attrs.setdefault("autocomplete", "off")
+        self.widget.attrs.update({"autocomplete": "off", "maxlength": "30"})
 
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, dt.date):
             return wareki.to_wareki(value)
         return value
 
-    def to_python(self, value: Any) -> dt.date | None:  # type: ignore[override]
-        raw = super().to_python(value)
+    def to_python(self, value: Any) -> dt.date | None:
+        if isinstance(value, dt.date):
+            return value
+        raw = str(value or "").strip()
         if not raw:
             return None
         try:

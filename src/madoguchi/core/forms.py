@@ -60,7 +60,9 @@ class OTPVerifyForm(forms.Form):
             if device.verify_token(token):
                 self.device = device
                 return token
-        raise forms.ValidationError("確認コードが正しくありません。認証アプリに表示されている6桁の数字を入力してください。")
+        raise forms.ValidationError(
+            "確認コードが正しくありません。認証アプリに表示されている6桁の数字を入力してください。"
+        )
 
 
 class OTPSetupForm(forms.Form):

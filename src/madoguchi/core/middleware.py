@@ -51,7 +51,9 @@ class SecondFactorMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
-    def process_view(self, request: HttpRequest, view_func: Callable, view_args: tuple, view_kwargs: dict) -> HttpResponse | None:
+    def process_view(
+        self, request: HttpRequest, view_func: Callable, view_args: tuple, view_kwargs: dict
+    ) -> HttpResponse | None:
         match = request.resolver_match
         if not settings.MADOGUCHI_REQUIRE_OTP or match is None or "staff" not in match.namespaces:
             return None
@@ -59,5 +61,8 @@ class SecondFactorMiddleware:
             return None
         user = request.user
         if user.is_authenticated and not user.is_verified():  # type: ignore[union-attr]
-            return redirect("core:otp_verify")
+            from django.urls import reverse
+            from django.utils.http import urlencode
+
+            return redirect(f"{reverse('staff:otp_verify')}?{urlencode({'next': request.path})}")
         return None

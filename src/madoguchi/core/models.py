@@ -149,3 +149,6 @@ class AuditChainHead(models.Model):
     class Meta:
         verbose_name = "監査記録の先頭"
         verbose_name_plural = "監査記録の先頭"
+
+    def __str__(self) -> str:
+        return f"chain head #{self.last_seq}"

@@ -24,7 +24,6 @@ from madoguchi.residents.models import (
     Household,
     Movement,
     MovementKind,
-
     PensionType,
     Person,
     Relationship,
@@ -35,7 +34,15 @@ from madoguchi.residents.towns import town_addresses
 
 # Ages are computed against this date so the data do not drift with the clock.
 AS_OF = dt.date(2026, 4, 1)
-BUILDINGS = ["コーポ磯原", "ハイツ大津", "メゾン中郷", "パークサイド関本", "グリーンハイツ", "サンライズ平潟", "レジデンス華川"]
+BUILDINGS = [
+    "コーポ磯原",
+    "ハイツ大津",
+    "メゾン中郷",
+    "パークサイド関本",
+    "グリーンハイツ",
+    "サンライズ平潟",
+    "レジデンス華川",
+]
 
 
 @dataclass
@@ -57,7 +64,15 @@ class _Generator:
         return self.rng.choices(self._family, self._family_weights)[0]
 
     def given_name(self, sex: str, birth_year: int) -> tuple[str, str]:
-        era = "prewar" if birth_year < 1946 else "showa" if birth_year < 1989 else "heisei" if birth_year < 2019 else "reiwa"
+        era = (
+            "prewar"
+            if birth_year < 1946
+            else "showa"
+            if birth_year < 1989
+            else "heisei"
+            if birth_year < 2019
+            else "reiwa"
+        )
         return self.rng.choice(GIVEN_NAMES[(sex, era)])
 
     def birth_date(self, age: int) -> dt.date:
@@ -79,8 +94,17 @@ class _Generator:
         """Members of one household; the first is the head."""
         r, age = self.rng, self.age
         kind = r.choices(
-            ["elder_single", "elder_couple", "couple", "family", "single_parent", "three_gen", "single", "elder_with_child"],
-            [15, 17, 7, 19, 4, 11, 19, 8],
+            [
+                "elder_single",
+                "elder_couple",
+                "couple",
+                "family",
+                "single_parent",
+                "three_gen",
+                "single",
+                "elder_with_child",
+            ],
+            [17, 21, 6, 14, 3, 13, 14, 12],
         )[0]
         sex = r.choice([Sex.MALE, Sex.FEMALE])
         if kind == "elder_single":
@@ -101,9 +125,15 @@ class _Generator:
             return [_Member(age(18, 64), sex, Relationship.HEAD)]
         if kind == "elder_with_child":
             a = age(70, 95)
-            return [_Member(a, sex, Relationship.HEAD), _Member(a - r.randint(25, 35), r.choice(list(Sex)), Relationship.CHILD)]
-        parent = age(25, 52)
-        kids = [_Member(max(0, min(parent - 20, age(0, 22))), r.choice(list(Sex)), Relationship.CHILD) for _ in range(r.choice([1, 1, 2, 2, 2, 3]))]
+            return [
+                _Member(a, sex, Relationship.HEAD),
+                _Member(a - r.randint(25, 35), r.choice(list(Sex)), Relationship.CHILD),
+            ]
+        parent = age(34, 64)
+        kids = [
+            _Member(max(0, parent - age(29, 46)), r.choice(list(Sex)), Relationship.CHILD)
+            for _ in range(r.choice([1, 1, 1, 2, 2, 3]))
+        ]
         if kind == "single_parent":
             return [_Member(parent, r.choice([Sex.FEMALE, Sex.FEMALE, Sex.MALE]), Relationship.HEAD), *kids]
         family = [
@@ -125,7 +155,16 @@ def _flags(person: Person, age: int, household_nhi: bool, rng: random.Random) ->
     person.long_term_care_insured = age >= 40
     if age >= 75:
         person.care_level = rng.choices(
-            [CareLevel.NONE, CareLevel.SUPPORT_1, CareLevel.SUPPORT_2, CareLevel.CARE_1, CareLevel.CARE_2, CareLevel.CARE_3, CareLevel.CARE_4, CareLevel.CARE_5],
+            [
+                CareLevel.NONE,
+                CareLevel.SUPPORT_1,
+                CareLevel.SUPPORT_2,
+                CareLevel.CARE_1,
+                CareLevel.CARE_2,
+                CareLevel.CARE_3,
+                CareLevel.CARE_4,
+                CareLevel.CARE_5,
+            ],
             [68, 5, 5, 7, 5, 4, 3, 3],
         )[0]
     elif age >= 65:
@@ -141,11 +180,18 @@ def _flags(person: Person, age: int, household_nhi: bool, rng: random.Random) ->
             person.pension_type = PensionType.TYPE_2
     if rng.random() < (0.02 + age / 1000):
         person.disability_certificate = rng.choice(
-            [DisabilityCertificate.PHYSICAL, DisabilityCertificate.PHYSICAL, DisabilityCertificate.INTELLECTUAL, DisabilityCertificate.MENTAL]
+            [
+                DisabilityCertificate.PHYSICAL,
+                DisabilityCertificate.PHYSICAL,
+                DisabilityCertificate.INTELLECTUAL,
+                DisabilityCertificate.MENTAL,
+            ]
         )
     person.seal_registered = age >= 15 and rng.random() < 0.6
     heavy_care = person.care_level in (CareLevel.CARE_3, CareLevel.CARE_4, CareLevel.CARE_5)
-    person.evacuation_support = heavy_care or (person.disability_certificate == DisabilityCertificate.PHYSICAL and age >= 65)
+    person.evacuation_support = heavy_care or (
+        person.disability_certificate == DisabilityCertificate.PHYSICAL and age >= 65
+    )
 
 
 def _address(gen: _Generator, towns: list, weights: list[int]) -> tuple[str, str, str, str]:
@@ -246,14 +292,16 @@ def seed_residents(municipality: Municipality, *, residents: int, seed: int = 82
 
     # About 1% of people are 除票 (moved out or died last year), kept for history.
     for person in gen.rng.sample(people, k=max(1, len(people) // 100)):
-        if person.relationship == Relationship.HEAD:
+        if person.relationship == Relationship.HEAD or (AS_OF - person.birth_date).days < 400:
             continue
         died = gen.rng.random() < 0.5 and (AS_OF - person.birth_date).days > 365 * 60
         person.status = ResidentStatus.REMOVED
         person.removed_on = AS_OF - dt.timedelta(days=gen.rng.randrange(1, 365))
         person.removal_reason = MovementKind.DEATH if died else MovementKind.MOVE_OUT
         if not died:
-            person.moved_out_to = gen.rng.choice(["茨城県日立市", "茨城県水戸市", "東京都江東区", "福島県いわき市", "茨城県つくば市"])
+            person.moved_out_to = gen.rng.choice(
+                ["茨城県日立市", "茨城県水戸市", "東京都江東区", "福島県いわき市", "茨城県つくば市"]
+            )
 
     Person.objects.bulk_create(people, batch_size=2000)
     if people[0].pk is None:
@@ -288,7 +336,9 @@ def seed_residents(municipality: Municipality, *, residents: int, seed: int = 82
         if person.status == ResidentStatus.REMOVED
     ]
     Movement.objects.bulk_create(movements, batch_size=5000)
-    audit_record(municipality=municipality, actor=None, action="seed.demo", reason=f"{len(people)}人・{len(households)}世帯")
+    audit_record(
+        municipality=municipality, actor=None, action="seed.demo", reason=f"{len(people)}人・{len(households)}世帯"
+    )
     return len(households), len(people)
 
 

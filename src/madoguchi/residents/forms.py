@@ -35,7 +35,9 @@ class SearchForm(JapaneseForm):
     town = NormalizedCharField(label="町名", required=False, max_length=40)
     include_removed = forms.BooleanField(label="除票も含める", required=False)
 
-    def __init__(self, *args: Any, can_see_removed: bool = False, towns: list[str] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, can_see_removed: bool = False, towns: list[str] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         if not can_see_removed:
             del self.fields["include_removed"]
@@ -96,7 +98,7 @@ class HeadChangeForm(DatesForm):
 
     def __init__(self, *args: Any, members: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["new_head"].choices = [("", "選んでください")] + list(members or [])
+        self.fields["new_head"].choices = [("", "選んでください"), *list(members or [])]
 
 
 class PersonFieldsForm(JapaneseForm):

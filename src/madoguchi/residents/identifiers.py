@@ -21,7 +21,9 @@ def resident_code_check_digit(first_ten: str) -> int:
 
 
 def is_valid_resident_code(code: str) -> bool:
-    return len(code) == 11 and code.isascii() and code.isdigit() and resident_code_check_digit(code[:10]) == int(code[10])
+    return (
+        len(code) == 11 and code.isascii() and code.isdigit() and resident_code_check_digit(code[:10]) == int(code[10])
+    )
 
 
 def _next(municipality: Municipality, name: str, count: int = 1) -> int:

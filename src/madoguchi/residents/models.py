@@ -242,3 +242,6 @@ class NumberSequence(models.Model):
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["municipality", "name"], name="numbersequence_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.last_value}"

@@ -104,7 +104,9 @@ def _record(
     return movement
 
 
-def _new_person(*, actor: StaffUser, household: Household, data: PersonInput, address: Address, since: dt.date) -> Person:
+def _new_person(
+    *, actor: StaffUser, household: Household, data: PersonInput, address: Address, since: dt.date
+) -> Person:
     if data.birth_date > clock.today():
         raise DomainError("生年月日に未来の日付は指定できません。", field="birth_date")
     person = Person(
@@ -243,7 +245,13 @@ def _remove(
         household.head = None
         household.save(update_fields=["head"])
     _record(
-        actor=actor, person=person, kind=kind, occurred_on=occurred_on, notified_on=notified_on, before=before, note=note
+        actor=actor,
+        person=person,
+        kind=kind,
+        occurred_on=occurred_on,
+        notified_on=notified_on,
+        before=before,
+        note=note,
     )
     return person
 

@@ -141,7 +141,10 @@ def movement_for_person(request: HttpRequest, person_id: int, kind: str) -> Http
             return redirect("staff:residents:person", person_id=person.pk)
     status = 400 if request.method == "POST" else 200
     return render(
-        request, "residents/movement_form.html", {"form": form, "title": title, "person": person, "kind": kind}, status=status
+        request,
+        "residents/movement_form.html",
+        {"form": form, "title": title, "person": person, "kind": kind},
+        status=status,
     )
 
 
@@ -171,7 +174,10 @@ def birth(request: HttpRequest, household_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             person = services.resident_birth(
-                actor=actor, household=household, data=_person_input(form.cleaned_data), notified_on=form.cleaned_data["notified_on"]
+                actor=actor,
+                household=household,
+                data=_person_input(form.cleaned_data),
+                notified_on=form.cleaned_data["notified_on"],
             )
         except DomainError as error:
             _form_error(form, error)

@@ -3,135 +3,257 @@
 import django.contrib.auth.validators
 import django.db.models.deletion
 import django.utils.timezone
-import madoguchi.core.models
-import madoguchi.core.validators
 from django.conf import settings
 from django.db import migrations, models
 
+import madoguchi.core.models
+import madoguchi.core.validators
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Municipality',
+            name="Municipality",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text='6桁（検査数字付き）。例: 北茨城市 082155', max_length=6, unique=True, validators=[madoguchi.core.validators.validate_local_government_code], verbose_name='全国地方公共団体コード')),
-                ('name', models.CharField(max_length=50, verbose_name='団体名')),
-                ('prefecture', models.CharField(max_length=10, verbose_name='都道府県')),
-                ('name_kana', models.CharField(blank=True, max_length=50, verbose_name='団体名（カナ）')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="6桁（検査数字付き）。例: 北茨城市 082155",
+                        max_length=6,
+                        unique=True,
+                        validators=[madoguchi.core.validators.validate_local_government_code],
+                        verbose_name="全国地方公共団体コード",
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, verbose_name="団体名")),
+                ("prefecture", models.CharField(max_length=10, verbose_name="都道府県")),
+                ("name_kana", models.CharField(blank=True, max_length=50, verbose_name="団体名（カナ）")),
             ],
             options={
-                'verbose_name': '地方公共団体',
-                'verbose_name_plural': '地方公共団体',
-                'ordering': ['code'],
+                "verbose_name": "地方公共団体",
+                "verbose_name_plural": "地方公共団体",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='AuditChainHead',
+            name="AuditChainHead",
             fields=[
-                ('municipality', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, primary_key=True, related_name='+', serialize=False, to='core.municipality')),
-                ('last_seq', models.PositiveBigIntegerField(default=0)),
-                ('last_hash', models.CharField(max_length=64)),
+                (
+                    "municipality",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        primary_key=True,
+                        related_name="+",
+                        serialize=False,
+                        to="core.municipality",
+                    ),
+                ),
+                ("last_seq", models.PositiveBigIntegerField(default=0)),
+                ("last_hash", models.CharField(max_length=64)),
             ],
             options={
-                'verbose_name': '監査記録の先頭',
-                'verbose_name_plural': '監査記録の先頭',
+                "verbose_name": "監査記録の先頭",
+                "verbose_name_plural": "監査記録の先頭",
             },
         ),
         migrations.CreateModel(
-            name='StaffUser',
+            name="StaffUser",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('display_name', models.CharField(blank=True, max_length=50, verbose_name='表示名')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
-                ('municipality', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='staff', to='core.municipality')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                ("first_name", models.CharField(blank=True, max_length=150, verbose_name="first name")),
+                ("last_name", models.CharField(blank=True, max_length=150, verbose_name="last name")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="email address")),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                ("date_joined", models.DateTimeField(default=django.utils.timezone.now, verbose_name="date joined")),
+                ("display_name", models.CharField(blank=True, max_length=50, verbose_name="表示名")),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="staff",
+                        to="core.municipality",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '職員',
-                'verbose_name_plural': '職員',
+                "verbose_name": "職員",
+                "verbose_name_plural": "職員",
             },
             managers=[
-                ('objects', madoguchi.core.models.StaffUserManager()),
+                ("objects", madoguchi.core.models.StaffUserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='Department',
+            name="Department",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, verbose_name='課コード')),
-                ('name', models.CharField(max_length=50, verbose_name='課名')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='departments', to='core.municipality')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.SlugField(max_length=40, verbose_name="課コード")),
+                ("name", models.CharField(max_length=50, verbose_name="課名")),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="departments", to="core.municipality"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '課',
-                'verbose_name_plural': '課',
-                'ordering': ['municipality', 'code'],
+                "verbose_name": "課",
+                "verbose_name_plural": "課",
+                "ordering": ["municipality", "code"],
             },
         ),
         migrations.CreateModel(
-            name='StaffRole',
+            name="StaffRole",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('clerk', '担当'), ('supervisor', '係長・課長'), ('admin', '管理者'), ('system_admin', 'システム管理者')], max_length=20, verbose_name='役割')),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='staff_roles', to='core.department')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='roles', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("clerk", "担当"),
+                            ("supervisor", "係長・課長"),
+                            ("admin", "管理者"),
+                            ("system_admin", "システム管理者"),
+                        ],
+                        max_length=20,
+                        verbose_name="役割",
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="staff_roles", to="core.department"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="roles", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '職員の役割',
-                'verbose_name_plural': '職員の役割',
+                "verbose_name": "職員の役割",
+                "verbose_name_plural": "職員の役割",
             },
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveBigIntegerField(verbose_name='連番')),
-                ('occurred_at', models.DateTimeField(verbose_name='日時')),
-                ('actor_label', models.CharField(max_length=150, verbose_name='操作者')),
-                ('role', models.CharField(blank=True, max_length=200, verbose_name='役割')),
-                ('action', models.CharField(max_length=60, verbose_name='操作')),
-                ('object_type', models.CharField(blank=True, max_length=60, verbose_name='対象種別')),
-                ('object_id', models.CharField(blank=True, max_length=60, verbose_name='対象ID')),
-                ('reason', models.CharField(blank=True, max_length=200, verbose_name='理由')),
-                ('request_id', models.CharField(blank=True, max_length=64, verbose_name='リクエストID')),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True, verbose_name='IPアドレス')),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.municipality')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("seq", models.PositiveBigIntegerField(verbose_name="連番")),
+                ("occurred_at", models.DateTimeField(verbose_name="日時")),
+                ("actor_label", models.CharField(max_length=150, verbose_name="操作者")),
+                ("role", models.CharField(blank=True, max_length=200, verbose_name="役割")),
+                ("action", models.CharField(max_length=60, verbose_name="操作")),
+                ("object_type", models.CharField(blank=True, max_length=60, verbose_name="対象種別")),
+                ("object_id", models.CharField(blank=True, max_length=60, verbose_name="対象ID")),
+                ("reason", models.CharField(blank=True, max_length=200, verbose_name="理由")),
+                ("request_id", models.CharField(blank=True, max_length=64, verbose_name="リクエストID")),
+                ("ip_address", models.GenericIPAddressField(blank=True, null=True, verbose_name="IPアドレス")),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="core.municipality"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '監査記録',
-                'verbose_name_plural': '監査記録',
-                'ordering': ['municipality', 'seq'],
-                'indexes': [models.Index(fields=['municipality', 'object_type', 'object_id'], name='audit_object_idx'), models.Index(fields=['municipality', 'actor', 'seq'], name='audit_actor_idx')],
-                'constraints': [models.UniqueConstraint(fields=('municipality', 'seq'), name='auditevent_unique_seq')],
+                "verbose_name": "監査記録",
+                "verbose_name_plural": "監査記録",
+                "ordering": ["municipality", "seq"],
+                "indexes": [
+                    models.Index(fields=["municipality", "object_type", "object_id"], name="audit_object_idx"),
+                    models.Index(fields=["municipality", "actor", "seq"], name="audit_actor_idx"),
+                ],
+                "constraints": [models.UniqueConstraint(fields=("municipality", "seq"), name="auditevent_unique_seq")],
             },
         ),
         migrations.AddConstraint(
-            model_name='department',
-            constraint=models.UniqueConstraint(fields=('municipality', 'code'), name='department_unique_code'),
+            model_name="department",
+            constraint=models.UniqueConstraint(fields=("municipality", "code"), name="department_unique_code"),
         ),
         migrations.AddConstraint(
-            model_name='staffrole',
-            constraint=models.UniqueConstraint(fields=('user', 'department', 'role'), name='staffrole_unique'),
+            model_name="staffrole",
+            constraint=models.UniqueConstraint(fields=("user", "department", "role"), name="staffrole_unique"),
         ),
     ]

@@ -45,7 +45,7 @@ def age_on(value: dt.date | None, on: dt.date | None = None) -> str:
 
 
 @register.simple_tag
-def render_widget(field: "BoundField") -> str:
+def render_widget(field: BoundField) -> str:
     """The field's widget with aria-describedby pointing at its help and error text."""
     described = []
     if field.help_text:

@@ -18,6 +18,8 @@ _VARIANTS = str.maketrans({"髙": "高", "﨑": "崎", "邊": "辺", "邉": "辺
 _SMALL_TO_LARGE = str.maketrans("ァィゥェォッャュョヮヵヶ", "アイウエオツヤユヨワカケ")
 _OLD_KANA = str.maketrans("ヲヱヰ", "オエイ")
 _VOICED_MARKS = {"\u3099", "\u309a"}
+# Half-width marks jaconv leaves alone when they stand without a kana before them.
+_LONE_HALF_WIDTH = str.maketrans({"ﾞ": "゛", "ﾟ": "゜", "｡": "。", "｢": "「", "｣": "」", "､": "、", "･": "・", "ｰ": "ー"})
 FURIGANA_ERROR = "フリガナはカタカナまたはひらがなで入力してください。"
 
 
@@ -27,7 +29,7 @@ def normalize_text(value: str) -> str:
         return ""
     value = unicodedata.normalize("NFC", value)
     value = jaconv.z2h(value, kana=False, ascii=True, digit=True)
-    value = jaconv.h2z(value, kana=True, ascii=False, digit=False)
+    value = jaconv.h2z(value, kana=True, ascii=False, digit=False).translate(_LONE_HALF_WIDTH)
     value = unicodedata.normalize("NFC", value.replace("\u3000", " "))
     return _SPACES.sub(" ", value).strip()
 

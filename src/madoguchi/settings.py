@@ -206,7 +206,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG or env_bool("MADOGUCHI_TESTING")
+        if DEBUG or DEMO_MODE or env_bool("MADOGUCHI_TESTING")
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }

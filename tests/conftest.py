@@ -12,8 +12,8 @@ from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from madoguchi.core.db_guards import audit_unlocked
-from madoguchi.core.demo import DEPARTMENTS
 from madoguchi.core.models import Department, Municipality, Role, StaffRole, StaffUser
+from madoguchi.core.services import DEPARTMENTS
 
 from .factories import ResidentFactory
 

@@ -40,7 +40,9 @@ def test_staff_of_a__cannot_read_or_change_b(persona: str, city_a, city_b, resid
     person_b = family_b["head"]
     removed_b = residents.removed(city_b, family_name="高萩", family_name_kana="タカハギ", given_name="除票子")
     # What would show that B's data leaked: full names as pages print them, and their numbers.
-    markers = [m for p in Person.objects.filter(municipality=city_b) for m in (p.full_name, p.atena_number, p.resident_code)]
+    markers = [
+        m for p in Person.objects.filter(municipality=city_b) for m in (p.full_name, p.atena_number, p.resident_code)
+    ]
     before = {p.pk: (p.status, p.town, p.relationship) for p in Person.objects.filter(municipality=city_b)}
     movements_before = Movement.objects.filter(municipality=city_b).count()
     audit_b_before = AuditEvent.objects.filter(municipality=city_b).count()

@@ -75,7 +75,9 @@ def test_kana_search_key__is_idempotent_and_plain(value: str) -> None:
 def test_kana_search_key__ignores_voicing_width_and_script(value: str) -> None:
     import unicodedata
 
-    plain = unicodedata.normalize("NFC", "".join(c for c in unicodedata.normalize("NFD", value) if c not in "\u3099\u309a"))
+    plain = unicodedata.normalize(
+        "NFC", "".join(c for c in unicodedata.normalize("NFD", value) if c not in "\u3099\u309a")
+    )
     assert kana_search_key(value) == kana_search_key(plain) == kana_search_key(jaconv.kata2hira(value))
 
 
@@ -97,6 +99,8 @@ def test_normalize_digits__phone_and_postal() -> None:
     assert normalize_digits("319ー1541") == "3191541"
 
 
-@pytest.mark.parametrize("value,expected", [("ﾔﾏﾀﾞ", True), ("やまだ たろう", True), ("山田", False), ("", False), ("123", False)])
+@pytest.mark.parametrize(
+    "value,expected", [("ﾔﾏﾀﾞ", True), ("やまだ たろう", True), ("山田", False), ("", False), ("123", False)]
+)
 def test_is_kana_query(value: str, expected: bool) -> None:
     assert is_kana_query(value) is expected

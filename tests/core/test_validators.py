@@ -36,3 +36,19 @@ def test_check_digit__detects_any_single_digit_change(first_five: str, position:
         with pytest.raises(ValidationError):
             validate_local_government_code(changed_code)
     validate_local_government_code(code)
+
+
+@pytest.mark.django_db
+def test_addmunicipality__refuses_a_bad_code_and_creates_departments() -> None:
+    from django.core.management import CommandError, call_command
+
+    from madoguchi.core.models import Department, Municipality
+
+    with pytest.raises(CommandError, match="検査数字"):
+        call_command("addmunicipality", "082156", "北茨城市", "茨城県")
+    call_command("addmunicipality", "082155", "北茨城市", "茨城県")
+    municipality = Municipality.objects.get(code="082155")
+    assert set(Department.objects.filter(municipality=municipality).values_list("name", flat=True)) >= {
+        "市民課",
+        "企画政策課",
+    }

@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 from django.db.models import Count
-from madoguchi.core.text import kana_search_key
-from madoguchi.core.wareki import age_on
 
 from madoguchi.core.models import Municipality
+from madoguchi.core.text import kana_search_key
+from madoguchi.core.wareki import age_on
 from madoguchi.residents import demo
 from madoguchi.residents.models import Household, Person, Relationship, ResidentStatus
 

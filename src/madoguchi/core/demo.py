@@ -7,19 +7,14 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from madoguchi.core.models import Department, Municipality, Role, StaffRole, StaffUser
+from madoguchi.core.services import DEPARTMENTS, municipality_ensure
+
+ensure_municipality = municipality_ensure
 
 DEMO_PASSWORD = "madoguchi-demo"  # noqa: S105 - shown on the demo login page by design
 
 KITAIBARAKI = ("082155", "北茨城市", "茨城県", "キタイバラキシ")
 TAKAHAGI = ("082147", "高萩市", "茨城県", "タカハギシ")
-
-DEPARTMENTS = [
-    ("shimin", "市民課"),
-    ("hoken_nenkin", "保険年金課"),
-    ("kikaku", "企画政策課"),
-    ("somu", "総務課"),
-    ("shogai_gakushu", "生涯学習課"),
-]
 
 
 @dataclass(frozen=True)
@@ -44,16 +39,6 @@ DEMO_ACCOUNTS = [
     DemoAccount("sysadmin", "総務課 システム管理者 情報三郎", "somu", Role.SYSTEM_ADMIN, KITAIBARAKI[0]),
     DemoAccount("takahagi-clerk", "高萩市 市民課 担当", "shimin", Role.CLERK, TAKAHAGI[0]),
 ]
-
-
-@transaction.atomic
-def ensure_municipality(code: str, name: str, prefecture: str, kana: str) -> Municipality:
-    municipality, _ = Municipality.objects.get_or_create(
-        code=code, defaults={"name": name, "prefecture": prefecture, "name_kana": kana}
-    )
-    for dept_code, dept_name in DEPARTMENTS:
-        Department.objects.get_or_create(municipality=municipality, code=dept_code, defaults={"name": dept_name})
-    return municipality
 
 
 @transaction.atomic

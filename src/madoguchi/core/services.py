@@ -1,4 +1,4 @@
-"""Writes owned by core: staff second-factor enrolment."""
+"""Writes owned by core: municipalities and their departments, staff second-factor enrolment."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from madoguchi.core.audit import audit_record
-from madoguchi.core.models import StaffUser
+from madoguchi.core.models import Department, Municipality, StaffUser
 
 TOTP_DEVICE_NAME = "認証アプリ"
 
@@ -29,3 +29,24 @@ def totp_device_confirm(*, actor: StaffUser, device: TOTPDevice, token: str) -> 
         if actor.municipality is not None:
             audit_record(municipality=actor.municipality, actor=actor, action="staff.otp_enrol", obj=device)
     return True
+
+
+# The departments every municipality starts with; later apps add their own.
+DEPARTMENTS = [
+    ("shimin", "市民課"),
+    ("hoken_nenkin", "保険年金課"),
+    ("kikaku", "企画政策課"),
+    ("somu", "総務課"),
+    ("shogai_gakushu", "生涯学習課"),
+]
+
+
+@transaction.atomic
+def municipality_ensure(code: str, name: str, prefecture: str, kana: str) -> Municipality:
+    """Create the municipality and its standard departments, or return the existing one."""
+    municipality, _ = Municipality.objects.get_or_create(
+        code=code, defaults={"name": name, "prefecture": prefecture, "name_kana": kana}
+    )
+    for dept_code, dept_name in DEPARTMENTS:
+        Department.objects.get_or_create(municipality=municipality, code=dept_code, defaults={"name": dept_name})
+    return municipality

@@ -14,7 +14,20 @@ import jaconv
 
 _SPACES = re.compile(r"\s+")
 _HYPHENS_BETWEEN_DIGITS = re.compile(r"(?<=\d)[\-‐‑‒–—―−ーｰ－](?=\d)")
-_VARIANTS = str.maketrans({"髙": "高", "﨑": "崎", "邊": "辺", "邉": "辺", "齋": "斎", "齊": "斎", "濵": "浜", "德": "徳", "瀨": "瀬", "櫻": "桜"})
+_VARIANTS = str.maketrans(
+    {
+        "髙": "高",
+        "﨑": "崎",
+        "邊": "辺",
+        "邉": "辺",
+        "齋": "斎",
+        "齊": "斎",
+        "濵": "浜",
+        "德": "徳",
+        "瀨": "瀬",
+        "櫻": "桜",
+    }
+)
 _SMALL_TO_LARGE = str.maketrans("ァィゥェォッャュョヮヵヶ", "アイウエオツヤユヨワカケ")
 _OLD_KANA = str.maketrans("ヲヱヰ", "オエイ")
 _VOICED_MARKS = {"\u3099", "\u309a"}

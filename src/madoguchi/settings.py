@@ -117,7 +117,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": SQLITE_PATH,
+            "NAME": str(SQLITE_PATH),
             "OPTIONS": {
                 # IMMEDIATE makes writers queue for the lock instead of failing on upgrade.
                 "transaction_mode": "IMMEDIATE",
@@ -188,6 +188,7 @@ CSRF_COOKIE_SECURE = SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "madoguchi.core.views.csrf_failure"
 if env_bool("SECURE_SSL_REDIRECT"):
     SECURE_SSL_REDIRECT = True
     SECURE_HSTS_SECONDS = 31536000

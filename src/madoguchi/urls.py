@@ -1,8 +1,8 @@
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from madoguchi.core import views as core_views
 
-staff_patterns = [
+staff_patterns: list[URLPattern | URLResolver] = [
     path("", core_views.staff_home, name="home"),
     path("login/", core_views.StaffLoginView.as_view(), name="login"),
     path("logout/", core_views.staff_logout, name="logout"),

@@ -42,3 +42,10 @@ def test_read_only_role__cannot_register_movements(city_a, residents) -> None:
     assert response.status_code == 403
     person.refresh_from_db()
     assert not person.is_removed
+
+
+def test_csrf_failure__is_a_japanese_page(city_a) -> None:
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("staff:login"), {"username": "x", "password": "y"})
+    assert response.status_code == 403
+    assert "有効期限が切れました" in response.content.decode()

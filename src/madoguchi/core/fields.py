@@ -18,14 +18,14 @@ class NormalizedCharField(forms.CharField):
     """Full-width letters/digits → half-width, half-width kana → full-width, spaces tidied."""
 
     def to_python(self, value: Any) -> str:
-        return text.normalize_text(super().to_python(value))
+        return text.normalize_text(super().to_python(value) or "")
 
 
 class FuriganaField(forms.CharField):
     """ふりがな: accepts hiragana or katakana (any width), stores katakana."""
 
     def to_python(self, value: Any) -> str:
-        raw = super().to_python(value)
+        raw = super().to_python(value) or ""
         try:
             return text.to_furigana(raw)
         except ValueError as exc:

@@ -40,7 +40,7 @@ class OTPTokenField(forms.CharField):
         super().__init__(**kwargs)
 
     def to_python(self, value: Any) -> str:
-        return normalize_digits(super().to_python(value))
+        return normalize_digits(super().to_python(value) or "")
 
 
 class OTPVerifyForm(forms.Form):

@@ -60,7 +60,7 @@ class SecondFactorMiddleware:
         if match.url_name in _OTP_EXEMPT_NAMES:
             return None
         user = request.user
-        if user.is_authenticated and not user.is_verified():  # type: ignore[union-attr]
+        if user.is_authenticated and not getattr(user, "is_verified", lambda: False)():
             from django.urls import reverse
             from django.utils.http import urlencode
 

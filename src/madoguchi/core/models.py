@@ -66,12 +66,10 @@ class StaffUserManager(UserManager["StaffUser"]):
 class StaffUser(AbstractUser):
     """A member of staff. Residents never have one of these (they use `citizens`)."""
 
-    municipality = models.ForeignKey(
-        Municipality, on_delete=models.PROTECT, related_name="staff", null=True, blank=True
-    )
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="staff")
     display_name = models.CharField("表示名", max_length=50, blank=True)
 
-    objects = StaffUserManager()
+    objects: ClassVar[StaffUserManager] = StaffUserManager()  # type: ignore[assignment]
 
     class Meta:
         verbose_name = "職員"

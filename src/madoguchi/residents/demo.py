@@ -247,7 +247,7 @@ def seed_residents(municipality: Municipality, *, residents: int, seed: int = 82
     people: list[Person] = []
     heads: list[int] = []
     atena = first_atena
-    for household, (addr, members, nhi, foreign) in zip(households, plans, strict=True):
+    for household, (addr, members, nhi, foreign_name) in zip(households, plans, strict=True):
         family = gen.family_name()
         heads.append(len(people))
         for member in members:
@@ -273,8 +273,8 @@ def seed_residents(municipality: Municipality, *, residents: int, seed: int = 82
             )
             if member.relationship == Relationship.SPOUSE and gen.rng.random() < 0.9:
                 person.former_family_name = gen.family_name()[0]
-            if foreign:
-                data = next(f for f in FOREIGN_RESIDENTS if f[:2] == foreign)
+            if foreign_name:
+                data = next(f for f in FOREIGN_RESIDENTS if f[:2] == foreign_name)
                 person.is_foreign = True
                 person.family_name, person.given_name = data[0], data[1]
                 person.family_name_kana, person.given_name_kana = data[2], data[3]
@@ -333,7 +333,7 @@ def seed_residents(municipality: Municipality, *, residents: int, seed: int = 82
             note=person.moved_out_to,
         )
         for person in people
-        if person.status == ResidentStatus.REMOVED
+        if person.status == ResidentStatus.REMOVED and person.removed_on is not None
     ]
     Movement.objects.bulk_create(movements, batch_size=5000)
     audit_record(

@@ -46,7 +46,7 @@ class SearchForm(JapaneseForm):
         self.fields["town"].widget.attrs["list"] = "town-list"
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if not (data.get("q") or data.get("birth_date") or data.get("town")):
             raise forms.ValidationError("氏名・フリガナ・宛名番号、生年月日、町名のいずれかを入力してください。")
         return data
@@ -72,7 +72,7 @@ class AddressFormMixin(forms.Form):
     katagaki = NormalizedCharField(label="方書", max_length=80, required=False, help_text="アパート名・部屋番号など")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         code = data.get("postal_code")
         if code and not data.get("town"):
             found = postal_lookup(code)
@@ -98,7 +98,8 @@ class HeadChangeForm(DatesForm):
 
     def __init__(self, *args: Any, members: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["new_head"].choices = [("", "選んでください"), *list(members or [])]
+        new_head: forms.TypedChoiceField = self.fields["new_head"]  # type: ignore[assignment]
+        new_head.choices = [("", "選んでください"), *list(members or [])]
 
 
 class PersonFieldsForm(JapaneseForm):
@@ -135,7 +136,7 @@ class MoveInForm(AddressFormMixin, PersonFieldsForm):
             self.fields[name].required = False
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if not data.get("household_number"):
             for name in ("postal_code", "banchi"):
                 if not data.get(name) and name not in self.errors:

@@ -134,8 +134,6 @@ class Migration(migrations.Migration):
                 (
                     "municipality",
                     models.ForeignKey(
-                        blank=True,
-                        null=True,
                         on_delete=django.db.models.deletion.PROTECT,
                         related_name="staff",
                         to="core.municipality",

@@ -50,7 +50,7 @@ def render_widget(field: BoundField) -> str:
     described = []
     if field.help_text:
         described.append(f"{field.auto_id}_help")
-    attrs: dict[str, str] = {}
+    attrs: dict[str, str | bool] = {}
     if field.errors:
         described.append(f"{field.auto_id}_error")
         attrs["aria-invalid"] = "true"

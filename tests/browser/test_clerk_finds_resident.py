@@ -70,7 +70,7 @@ def test_clerk__finds_resident_by_half_width_kana_and_sees_the_read_audited(
 
     page.get_by_role("link", name="この記録の閲覧・変更履歴（操作履歴）").click()
     page.wait_for_url("**/staff/audit/**")
-    rows = page.locator("tbody tr")
+    rows = page.locator(".event")
     assert rows.count() >= 1
     first = rows.first.inner_text()
     assert "住民記録の閲覧" in first and f"住民 {person.pk}" in first and "madoguchi-hanako" in first

@@ -219,3 +219,35 @@ def test_database__refuses_a_removed_person_without_date(city_a, residents) -> N
     person = residents.person(city_a)
     with pytest.raises(IntegrityError), transaction.atomic():
         Person.objects.filter(pk=person.pk).update(status=ResidentStatus.REMOVED)
+
+
+def test_move_within_form__fills_town_from_postal_code(city_a, clerk_a, residents) -> None:
+    person = residents.person(city_a)
+    url = reverse("staff:residents:movement", args=[person.pk, "move_within"])
+    response = verified_client(clerk_a).post(
+        url,
+        {
+            "occurred_on": "R8.11.20",
+            "notified_on": "R8.11.21",
+            "postal_code": "３１９－１７０３",
+            "town": "",
+            "banchi": "７２７",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()
+    person.refresh_from_db()
+    assert (person.postal_code, person.town, person.banchi) == ("3191703", "大津町五浦", "727")
+    assert Movement.objects.get(person=person).kind == MovementKind.MOVE_WITHIN
+
+
+def test_move_within__refuses_an_address_in_another_city(city_a, clerk_a, residents) -> None:
+    person = residents.person(city_a)
+    with pytest.raises(DomainError) as error:
+        services.resident_move_within(
+            actor=clerk_a,
+            person_id=person.pk,
+            address=services.Address("1000001", "千代田", "1"),
+            occurred_on=TODAY,
+            notified_on=TODAY,
+        )
+    assert error.value.field == "postal_code" and "北茨城市の区域ではありません" in error.value.message

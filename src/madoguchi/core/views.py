@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -105,17 +106,26 @@ def staff_home(request: HttpRequest) -> HttpResponse:
 def audit_list(request: HttpRequest) -> HttpResponse:
     user: StaffUser = request.user  # type: ignore[assignment]
     everyone = request.GET.get("scope") == "all"
-    events = selectors.audit_events_for(
-        actor=user,
-        everyone=everyone,
-        object_type=request.GET.get("object_type", "")[:60],
-        object_id=request.GET.get("object_id", "")[:60],
-    )
+    object_type = request.GET.get("object_type", "")[:60]
+    object_id = request.GET.get("object_id", "")[:60]
+    events = selectors.audit_events_for(actor=user, everyone=everyone, object_type=object_type, object_id=object_id)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
+    keep = {
+        k: v
+        for k, v in (("scope", "all" if everyone else ""), ("object_type", object_type), ("object_id", object_id))
+        if v
+    }
     return render(
         request,
         "core/audit_list.html",
-        {"page": page, "everyone": everyone, "can_view_all": selectors.can_view_all_audit(user)},
+        {
+            "page": page,
+            "everyone": everyone,
+            "object_type": object_type,
+            "object_id": object_id,
+            "querystring_base": urlencode(keep) + "&" if keep else "",
+            "can_view_all": selectors.can_view_all_audit(user),
+        },
     )
 
 

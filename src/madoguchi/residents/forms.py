@@ -67,7 +67,9 @@ class DeathForm(DatesForm):
 
 class AddressFormMixin(forms.Form):
     postal_code = PostalCodeField(label="郵便番号")
-    town = NormalizedCharField(label="町名", max_length=40, help_text="郵便番号から自動で入ります。")
+    town = NormalizedCharField(
+        label="町名", max_length=40, required=False, help_text="空欄のときは郵便番号から自動で入ります。"
+    )
     banchi = NormalizedCharField(label="番地", max_length=40, help_text="例: 1630")
     katagaki = NormalizedCharField(label="方書", max_length=80, required=False, help_text="アパート名・部屋番号など")
 

@@ -25,6 +25,7 @@ from madoguchi.residents.models import (
     ResidentStatus,
 )
 from madoguchi.residents.selectors import access_household, access_person
+from madoguchi.residents.towns import is_local_postal_code
 
 _SNAPSHOT_EXCLUDE = {"id", "municipality", "name_key", "kana_key", "given_kana_key"}
 
@@ -60,6 +61,11 @@ class PersonInput:
 def _snapshot(person: Person) -> dict[str, object]:
     data = model_to_dict(person, exclude=list(_SNAPSHOT_EXCLUDE))
     return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in data.items()}
+
+
+def _check_local(actor: StaffUser, address: Address) -> None:
+    if not is_local_postal_code(actor.municipality, address.postal_code):
+        raise DomainError(f"この郵便番号は{actor.municipality.name}の区域ではありません。", field="postal_code")
 
 
 def _check_dates(*, occurred_on: dt.date, notified_on: dt.date, birth_date: dt.date | None = None) -> None:
@@ -160,6 +166,7 @@ def resident_move_in(
             raise DomainError("既存の世帯に入る場合、続柄に「世帯主」は選べません。", field="relationship")
         address = Address(household.postal_code, household.town, household.banchi, household.katagaki)
     else:
+        _check_local(actor, address)
         if data.relationship != Relationship.HEAD:
             raise DomainError("新しい世帯をつくる場合、続柄は「世帯主」にしてください。", field="relationship")
         household = Household.objects.create(
@@ -298,6 +305,7 @@ def resident_move_within(
     if person.is_removed:
         raise DomainError("除票の方の転居は登録できません。")
     _check_dates(occurred_on=occurred_on, notified_on=notified_on, birth_date=person.birth_date)
+    _check_local(actor, address)
     household = access_household(actor=actor, household_id=person.household_id, for_update=True)
     if (household.postal_code, household.town, household.banchi, household.katagaki) == (
         address.postal_code,

@@ -19,3 +19,10 @@ def town_addresses(municipality: Municipality) -> tuple[postal.PostalAddress, ..
 
 def towns_for(municipality: Municipality) -> list[str]:
     return [a.town for a in town_addresses(municipality)]
+
+
+def is_local_postal_code(municipality: Municipality, code: str) -> bool:
+    """True when the postal code belongs to the municipality (転居 and 転入 addresses must)."""
+    towns = town_addresses(municipality)
+    found = postal.lookup(code) if len(code) == 7 and code.isdigit() else None
+    return bool(towns) and found is not None and (found.prefecture, found.city) == (towns[0].prefecture, towns[0].city)

@@ -201,6 +201,15 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_retention(args: argparse.Namespace) -> int:
+    _django_setup()
+    from madoguchi.core.retention import retention_sweep_run
+
+    removed = retention_sweep_run()
+    print("retention: " + ", ".join(f"{name}={count}" for name, count in removed.items()))
+    return 0
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     _manage("migrate", "--no-input")
     return 0
@@ -253,6 +262,9 @@ def build_parser() -> argparse.ArgumentParser:
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     verify = audit_sub.add_parser("verify", help="verify the hash chain; exit 1 at the first broken link")
     verify.set_defaults(func=cmd_audit)
+
+    retention = sub.add_parser("retention", help="delete data past its retention period (run daily)")
+    retention.set_defaults(func=cmd_retention)
 
     migrate = sub.add_parser("migrate", help="apply database migrations")
     migrate.set_defaults(func=cmd_migrate)

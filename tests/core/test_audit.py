@@ -118,3 +118,19 @@ def test_clerk__cannot_see_everyones_audit(city_a, clerk_a) -> None:
     audit_record(municipality=city_a, actor=other, action="resident.view", object_id=1)
     response = verified_client(clerk_a).get(reverse("staff:audit") + "?scope=all")
     assert response.status_code == 403
+
+
+def test_every_page_showing_a_person__audits_the_read(city_a, clerk_a, residents) -> None:
+    family = residents.family(city_a)
+    head = family["head"]
+    client = verified_client(clerk_a)
+    pages = [
+        ("resident.view", reverse("staff:residents:person", args=[head.pk])),
+        ("resident.history_view", reverse("staff:residents:history", args=[head.pk])),
+        ("household.view", reverse("staff:residents:household", args=[head.household_id])),
+        ("resident.view", reverse("staff:residents:movement", args=[head.pk, "head_change"])),
+    ]
+    for action, url in pages:
+        before = AuditEvent.objects.filter(action=action, actor=clerk_a).count()
+        assert client.get(url).status_code == 200
+        assert AuditEvent.objects.filter(action=action, actor=clerk_a).count() == before + 1, url

@@ -107,3 +107,13 @@ def test_search_page__bad_date_keeps_input(people, clerk_a) -> None:
     assert 'value="ヤマダ"' in body or 'value="ﾔﾏﾀﾞ"' in body
     assert 'value="平成31年5月1日"' in body
     assert "存在しません" in body
+
+
+def test_search_page__htmx_answers_the_form_and_results_with_errors_too(people, clerk_a) -> None:
+    client = verified_client(clerk_a)
+    ok = client.post(reverse("staff:residents:search"), {"q": "ﾔﾏﾀﾞ"}, HTTP_HX_REQUEST="true")
+    body = ok.content.decode()
+    assert body.lstrip().startswith('<div id="search-area">') and "<html" not in body
+    assert "山田　太郎" in body
+    bad = client.post(reverse("staff:residents:search"), {"q": ""}, HTTP_HX_REQUEST="true").content.decode()
+    assert 'role="alert"' in bad and "いずれかを入力してください" in bad

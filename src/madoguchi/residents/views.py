@@ -43,7 +43,7 @@ def search(request: HttpRequest) -> HttpResponse:
             town=form.cleaned_data["town"],
             include_removed=form.cleaned_data.get("include_removed", False),
         )
-    template = "residents/_results.html" if request.htmx and request.method == "POST" else "residents/search.html"  # type: ignore[attr-defined]
+    template = "residents/_search_area.html" if request.htmx and request.method == "POST" else "residents/search.html"  # type: ignore[attr-defined]
     return render(
         request,
         template,
@@ -94,7 +94,11 @@ def movement_for_person(request: HttpRequest, person_id: int, kind: str) -> Http
         raise Http404("この異動事由はありません。")
     actor = _actor(request)
     require(actor, Perm.RESIDENT_CHANGE)
-    person = selectors.access_person(actor=actor, person_id=person_id)
+    # Showing the form shows the person: that read is audited; a POST is audited as the 異動 itself.
+    if request.method == "POST":
+        person = selectors.access_person(actor=actor, person_id=person_id)
+    else:
+        person = selectors.person_view(actor=actor, person_id=person_id)
     form_class, title = MOVEMENT_FORMS[kind]
     extra: dict[str, Any] = {}
     if kind == "head_change":

@@ -1,16 +1,36 @@
 """Tests that need PostgreSQL's concurrency (row locks under real parallel transactions).
 
-They run in the PostgreSQL pass (MADOGUCHI_TEST_DATABASE_URL set). There, a missing
-server makes database set-up fail, so they fail rather than skip.
+They run in the PostgreSQL pass (MADOGUCHI_TEST_DATABASE_URL set); there a missing
+server makes database set-up fail. In the SQLite pass they are covered by that other
+pass, but with CI=true they still check that the server answers, so CI fails, not
+skips, when PostgreSQL is missing.
 """
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.db import connection
+
+CI = os.environ.get("CI", "").lower() == "true"
+PG_HOST, PG_PORT = "127.0.0.1", 5432
+
+
+def _postgres_answers() -> bool:
+    import psycopg
+
+    try:
+        with psycopg.connect(host=PG_HOST, port=PG_PORT, user="postgres", dbname="postgres", connect_timeout=5):
+            return True
+    except psycopg.OperationalError:
+        return False
 
 
 @pytest.fixture(autouse=True)
 def _needs_postgresql(db: None) -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL pass only (set MADOGUCHI_TEST_DATABASE_URL)")
+    if connection.vendor == "postgresql":
+        return
+    if CI and not _postgres_answers():
+        pytest.fail(f"PostgreSQL is required in CI (CI=true) but nothing answers on {PG_HOST}:{PG_PORT}", pytrace=False)
+    pytest.skip("runs in the PostgreSQL pass (MADOGUCHI_TEST_DATABASE_URL)")

@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "madoguchi.core",
     "madoguchi.residents",
+    "madoguchi.citizens",
+    "madoguchi.line",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", core_views.public_home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("staff/", include((staff_patterns, "staff"))),
+    path("line/", include(("madoguchi.line.urls", "line"))),
 ]
 
 handler403 = "madoguchi.core.views.permission_denied"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -45,5 +46,5 @@ def webhook(request: HttpRequest, channel_id: str) -> HttpResponse:
     except (json.JSONDecodeError, MalformedWebhook) as exc:
         return _plain(400, f"malformed body: {exc}")
     for event_id in ids:
-        transaction.on_commit(lambda event_id=event_id: process_webhook_event.enqueue(event_id))
+        transaction.on_commit(partial(process_webhook_event.enqueue, event_id))
     return _plain(200, "OK")

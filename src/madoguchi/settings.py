@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "madoguchi.residents",
     "madoguchi.citizens",
     "madoguchi.line",
+    "madoguchi.messaging",
 ]
 
 MIDDLEWARE = [
@@ -144,6 +145,13 @@ TASKS = {
         "QUEUES": ["default", "messaging"],
     }
 }
+
+# LINE rate limits per channel (requests per second) and how many worker processes share them.
+MESSAGING_RATE_LIMITS = {
+    "multicast": float(env("LINE_MULTICAST_RATE", "200")),
+    "push": float(env("LINE_PUSH_RATE", "2000")),
+}
+MESSAGING_WORKERS = env_int("MESSAGING_WORKERS", 1)
 
 # --- Staff accounts and sign-in --------------------------------------------
 AUTH_USER_MODEL = "core.StaffUser"

@@ -54,3 +54,33 @@ class LineIdentity(models.Model):
     @property
     def can_receive(self) -> bool:
         return self.status == LineIdentityStatus.FOLLOWING
+
+
+class InterestKind(models.TextChoices):
+    AREA = "area", "地域（町名）"
+    AGE_BAND = "age_band", "年代"
+    TOPIC = "topic", "受け取りたい情報"
+    SCHOOL = "school", "子どもの学校"
+
+
+TOPICS = ["防災", "子育て", "健康", "イベント", "ごみ", "手続き"]
+AGE_BANDS = ["10代", "20代", "30代", "40代", "50代", "60代", "70代", "80代以上"]
+
+
+class CitizenInterest(models.Model):
+    """One 受信設定 choice: a row per area, age band, topic or school, so segments are indexed queries."""
+
+    citizen = models.ForeignKey(Citizen, on_delete=models.CASCADE, related_name="interests")
+    kind = models.CharField("種類", max_length=10, choices=InterestKind.choices)
+    value = models.CharField("値", max_length=60)
+
+    class Meta:
+        verbose_name = "受信設定"
+        verbose_name_plural = "受信設定"
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["citizen", "kind", "value"], name="citizeninterest_unique"),
+        ]
+        indexes: ClassVar = [models.Index(fields=["kind", "value"], name="interest_kind_value_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.value}"

@@ -46,3 +46,19 @@ def line_identity_unfollow(*, municipality: Municipality, line_user_id: str) -> 
         identity.blocked_at = clock.now()
         identity.save(update_fields=["status", "blocked_at"])
     return identity
+
+
+@transaction.atomic
+def citizen_preferences_set(*, citizen: Citizen, choices: dict[str, list[str]]) -> None:
+    """Replace the citizen's 受信設定 with ``choices`` ({kind: [values]})."""
+    from madoguchi.citizens.models import CitizenInterest, InterestKind
+
+    valid = {k.value for k in InterestKind}
+    rows = [
+        CitizenInterest(citizen=citizen, kind=kind, value=value[:60])
+        for kind, values in choices.items()
+        if kind in valid
+        for value in dict.fromkeys(v.strip() for v in values if v.strip())
+    ]
+    CitizenInterest.objects.filter(citizen=citizen).delete()
+    CitizenInterest.objects.bulk_create(rows)

@@ -20,6 +20,7 @@ class Perm(StrEnum):
     AUDIT_VIEW_OWN = "audit.view_own"
     AUDIT_VIEW_ALL = "audit.view_all"
     AUDIT_VERIFY = "audit.verify"
+    MESSAGE_SEND = "messaging.send"  # LINE / e-mail delivery to residents
 
 
 # (department code, role) -> permissions. A department of None matches any department.
@@ -34,7 +35,7 @@ GRANTS: dict[tuple[str | None, Role], frozenset[Perm]] = {
     # 保険年金課: reads current residents to decide eligibility; cannot change the register.
     ("hoken_nenkin", Role.CLERK): frozenset({Perm.RESIDENT_VIEW, Perm.AUDIT_VIEW_OWN}),
     # 企画政策課 (DX推進): reviews the audit trail for the security PDCA (No.24), sees no resident data.
-    ("kikaku", Role.ADMIN): frozenset({Perm.AUDIT_VIEW_OWN, Perm.AUDIT_VIEW_ALL, Perm.AUDIT_VERIFY}),
+    ("kikaku", Role.ADMIN): frozenset({Perm.AUDIT_VIEW_OWN, Perm.AUDIT_VIEW_ALL, Perm.AUDIT_VERIFY, Perm.MESSAGE_SEND}),
     # System administrators run the platform; they do not browse resident data.
     (None, Role.SYSTEM_ADMIN): frozenset({Perm.AUDIT_VIEW_OWN, Perm.AUDIT_VIEW_ALL, Perm.AUDIT_VERIFY}),
 }

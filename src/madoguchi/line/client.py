@@ -7,10 +7,11 @@ A 409 on a request with ``X-Line-Retry-Key`` means LINE already accepted it.
 
 from __future__ import annotations
 
+import functools
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import urllib3
 from linebot.v3.messaging import (
@@ -18,6 +19,7 @@ from linebot.v3.messaging import (
     ApiException,
     Configuration,
     MessagingApi,
+    MulticastRequest,
     PushMessageRequest,
     ReplyMessageRequest,
     TextMessage,
@@ -26,6 +28,7 @@ from linebot.v3.messaging import (
 from madoguchi.line.models import LineChannel
 
 MAX_MESSAGES_PER_REQUEST = 5
+MAX_MULTICAST_RECIPIENTS = 500
 TIMEOUT_SECONDS = 10
 
 
@@ -55,6 +58,10 @@ class LineMessenger(Protocol):
 
     def push(self, channel: LineChannel, *, to: str, texts: Sequence[str], retry_key: str) -> SendResult: ...
 
+    def multicast(
+        self, channel: LineChannel, *, to: Sequence[str], texts: Sequence[str], retry_key: str
+    ) -> SendResult: ...
+
 
 def new_retry_key() -> str:
     return str(uuid.uuid4())
@@ -73,36 +80,58 @@ def _classify(exc: ApiException) -> LineError:
     return LinePermanentError(f"LINE API {status}", status=status)
 
 
+@functools.lru_cache(maxsize=32)
+def _api_for(host: str, access_token: str) -> MessagingApi:
+    """One API client (and its connection pool, which is thread-safe) per channel host and token."""
+    return MessagingApi(ApiClient(Configuration(host=host, access_token=access_token)))
+
+
+def _send(call: Callable[[], Any], *, with_retry_key: bool) -> SendResult:
+    """Run one API call and turn its outcome into a result or a typed failure."""
+    try:
+        response = call()
+    except ApiException as exc:
+        if exc.status == 409 and with_retry_key:
+            return SendResult(accepted=True, already_accepted=True)
+        raise _classify(exc) from None
+    except urllib3.exceptions.HTTPError as exc:
+        raise LineRetryableError(f"network: {type(exc).__name__}") from None
+    return SendResult(accepted=True, request_id=(response.headers or {}).get("x-line-request-id", ""))
+
+
 class LineClient:
     """The production client (and the demo's: the sandbox speaks the same protocol)."""
 
     def _api(self, channel: LineChannel) -> MessagingApi:
-        configuration = Configuration(host=channel.api_base_url.rstrip("/"), access_token=channel.access_token)
-        client = ApiClient(configuration)
-        return MessagingApi(client)
+        return _api_for(channel.api_base_url.rstrip("/"), channel.access_token)
 
     def reply(self, channel: LineChannel, *, reply_token: str, texts: Sequence[str]) -> SendResult:
         request = ReplyMessageRequest(replyToken=reply_token, messages=_messages(texts), notificationDisabled=False)
-        try:
-            response = self._api(channel).reply_message_with_http_info(request, _request_timeout=TIMEOUT_SECONDS)
-        except ApiException as exc:
-            raise _classify(exc) from None
-        except urllib3.exceptions.HTTPError as exc:
-            raise LineRetryableError(f"network: {type(exc).__name__}") from None
-        return SendResult(accepted=True, request_id=(response.headers or {}).get("x-line-request-id", ""))
+        api = self._api(channel)
+        return _send(
+            lambda: api.reply_message_with_http_info(request, _request_timeout=TIMEOUT_SECONDS), with_retry_key=False
+        )
 
     def push(self, channel: LineChannel, *, to: str, texts: Sequence[str], retry_key: str) -> SendResult:
         request = PushMessageRequest(
             to=to, messages=_messages(texts), notificationDisabled=False, customAggregationUnits=None
         )
-        try:
-            response = self._api(channel).push_message_with_http_info(
+        api = self._api(channel)
+        return _send(
+            lambda: api.push_message_with_http_info(
                 request, x_line_retry_key=retry_key, _request_timeout=TIMEOUT_SECONDS
-            )
-        except ApiException as exc:
-            if exc.status == 409:
-                return SendResult(accepted=True, already_accepted=True)
-            raise _classify(exc) from None
-        except urllib3.exceptions.HTTPError as exc:
-            raise LineRetryableError(f"network: {type(exc).__name__}") from None
-        return SendResult(accepted=True, request_id=(response.headers or {}).get("x-line-request-id", ""))
+            ),
+            with_retry_key=True,
+        )
+
+    def multicast(self, channel: LineChannel, *, to: Sequence[str], texts: Sequence[str], retry_key: str) -> SendResult:
+        if not 1 <= len(to) <= MAX_MULTICAST_RECIPIENTS:
+            raise LinePermanentError(f"1 to {MAX_MULTICAST_RECIPIENTS} recipients per multicast")
+        request = MulticastRequest(
+            to=list(to), messages=_messages(texts), notificationDisabled=False, customAggregationUnits=None
+        )
+        api = self._api(channel)
+        return _send(
+            lambda: api.multicast_with_http_info(request, x_line_retry_key=retry_key, _request_timeout=TIMEOUT_SECONDS),
+            with_retry_key=True,
+        )

@@ -173,6 +173,12 @@ def cmd_worker(args: argparse.Namespace) -> int:
     _django_setup()
     from django.core.management import call_command
 
+    from madoguchi.messaging.services import jobs_resume
+    from madoguchi.messaging.tasks import run_delivery_job
+
+    # Jobs a killed worker left behind are queued again; batches already sent are not resent.
+    for job_id in jobs_resume():
+        run_delivery_job.enqueue(job_id)
     options: dict[str, object] = {"queue_name": "*"}
     if args.batch:
         options["batch"] = True

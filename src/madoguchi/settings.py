@@ -152,6 +152,8 @@ MESSAGING_RATE_LIMITS = {
     "push": float(env("LINE_PUSH_RATE", "2000")),
 }
 MESSAGING_WORKERS = env_int("MESSAGING_WORKERS", 1)
+# A batch claimed by a worker that then dies is taken over after this many seconds.
+MESSAGING_LEASE_SECONDS = env_int("MESSAGING_LEASE_SECONDS", 30)
 
 # --- Staff accounts and sign-in --------------------------------------------
 AUTH_USER_MODEL = "core.StaffUser"

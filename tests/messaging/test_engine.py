@@ -89,7 +89,7 @@ def test_crash_after_line_accepted__resumes_without_sending_twice(
     ids = list(batch.deliveries.values_list("identity__line_user_id", flat=True))
     LineClient().multicast(channel, to=ids, texts=[job.text], retry_key=str(batch.retry_key))
     # Another worker runs once the dead worker's lease has run out.
-    with time_machine.travel(clock.now() + services.LEASE + dt.timedelta(seconds=1), tick=True):
+    with time_machine.travel(clock.now() + services.lease() + dt.timedelta(seconds=1), tick=True):
         services.job_run(job.pk)
     delivered = _delivered(line_sandbox)
     assert len(delivered) == 700 and set(delivered.values()) == {1}

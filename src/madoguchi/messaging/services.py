@@ -46,6 +46,15 @@ logger = logging.getLogger(__name__)
 
 MULTICAST_MAX = 500
 LEASE = dt.timedelta(seconds=30)
+
+
+def lease() -> dt.timedelta:
+    """How long a claimed batch is reserved before another worker may take it over."""
+    from django.conf import settings
+
+    return dt.timedelta(seconds=getattr(settings, "MESSAGING_LEASE_SECONDS", LEASE.total_seconds()))
+
+
 MAX_ATTEMPTS = 8
 INSERT_CHUNK = 5000
 
@@ -193,7 +202,7 @@ def _claim(job_id: int) -> DeliveryBatch | None:
             won = (
                 DeliveryBatch.objects.filter(pk=pk)
                 .filter(Q(status=BatchStatus.PENDING) | Q(status=BatchStatus.SENDING, lease_until__lt=now))
-                .update(status=BatchStatus.SENDING, lease_until=now + LEASE)
+                .update(status=BatchStatus.SENDING, lease_until=now + lease())
             )
             if won:
                 return DeliveryBatch.objects.select_related("job").get(pk=pk)
@@ -255,7 +264,7 @@ def _finish(batch: DeliveryBatch, batch_status: str, delivery_status: str, reaso
     batch.deliveries.update(status=delivery_status, reason=reason, updated_at=now)
 
 
-def _sender_loop(job_id: int, channel: LineChannel, stop: threading.Event) -> int:
+def _sender_loop(job_id: int, channel: LineChannel, stop: threading.Event, *, own_thread: bool) -> int:
     sent = 0
     try:
         while not stop.is_set():
@@ -268,7 +277,8 @@ def _sender_loop(job_id: int, channel: LineChannel, stop: threading.Event) -> in
                 logger.exception("batch %s failed", batch.pk)
             sent += 1
     finally:
-        connections.close_all()
+        if own_thread:  # a pool thread's connections die with it
+            connections.close_all()
     return sent
 
 
@@ -281,11 +291,13 @@ def job_run(job_id: int, *, threads: int = 8, deadline: dt.datetime | None = Non
     channel = LineChannel.objects.get(municipality=job.municipality)
     stop = threading.Event()
     while True:
-        if connection.vendor == "sqlite" or threads <= 1:
-            _sender_loop(job_id, channel, stop)
+        # Threads have their own connections: they cannot see rows of a transaction still open
+        # here (and SQLite has one writer anyway), so then this thread sends alone.
+        if connection.vendor == "sqlite" or connection.in_atomic_block or threads <= 1:
+            _sender_loop(job_id, channel, stop, own_thread=False)
         else:
             with ThreadPoolExecutor(max_workers=threads, thread_name_prefix=f"job{job_id}") as pool:
-                list(pool.map(lambda _: _sender_loop(job_id, channel, stop), range(threads)))
+                list(pool.map(lambda _: _sender_loop(job_id, channel, stop, own_thread=True), range(threads)))
         remaining = DeliveryBatch.objects.filter(job_id=job_id).exclude(
             status__in=[BatchStatus.SENT, BatchStatus.FAILED]
         )

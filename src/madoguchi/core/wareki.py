@@ -25,14 +25,16 @@ ERAS: tuple[Era, ...] = (
 _BY_KEY = {e.name: e for e in ERAS} | {e.letter: e for e in ERAS} | {e.name[0]: e for e in ERAS}
 FORMAT_ERROR = "日付の形式が正しくありません。例: 令和6年4月1日、R6.4.1、2024-04-01"
 
+# Between year, month and day: 年 and 月, or . / - (also the dashes an IME types, like ー).
+_DASH = r"[./\-‐−–—ー]"
+_Y = rf"\s*(?:年|{_DASH})\s*"
+_M = rf"\s*(?:月|{_DASH})\s*"
 _WAREKI = re.compile(
-    r"^(?P<era>令和|平成|昭和|大正|明治|[令平昭大明]|[RHSTMrhstm])\s*(?P<year>元|\d{1,2})\s*(?:年|[./\-])\s*"
-    r"(?P<month>\d{1,2})\s*(?:月|[./\-])\s*(?P<day>\d{1,2})\s*日?$"
+    rf"^(?P<era>令和|平成|昭和|大正|明治|[令平昭大明]|[RHSTMrhstm])\s*(?P<year>元|[0-9]{{1,2}}){_Y}"
+    rf"(?P<month>[0-9]{{1,2}}){_M}(?P<day>[0-9]{{1,2}})\s*日?$"
 )
-_SEIREKI = re.compile(
-    r"^(?P<year>\d{4})\s*(?:年|[./\-])\s*(?P<month>\d{1,2})\s*(?:月|[./\-])\s*(?P<day>\d{1,2})\s*日?$"
-)
-_COMPACT = re.compile(r"^(?P<year>\d{4})(?P<month>\d{2})(?P<day>\d{2})$")
+_SEIREKI = re.compile(rf"^(?P<year>[0-9]{{4}}){_Y}(?P<month>[0-9]{{1,2}}){_M}(?P<day>[0-9]{{1,2}})\s*日?$")
+_COMPACT = re.compile(r"^(?P<year>[0-9]{4})(?P<month>[0-9]{2})(?P<day>[0-9]{2})$")
 
 
 def era_of(d: dt.date) -> Era:

@@ -37,6 +37,7 @@ def _worker_env() -> dict[str, str]:
 def test_job__killed_worker_resumes_and_each_recipient_gets_exactly_one(city_a) -> None:
     sandbox = LineSandbox(access_token="tok", channel_secret="sec").start()
     sandbox.state.latency_ms = 20  # a real network's round trip, so kills land mid-request too
+    sandbox.state.buckets["multicast"].rate = 40  # slower than LINE so the sending phase is long enough to hit
     try:
         LineChannel.objects.create(
             municipality=city_a, channel_id="1", channel_secret="sec", access_token="tok", api_base_url=sandbox.base_url
@@ -66,12 +67,13 @@ def test_job__killed_worker_resumes_and_each_recipient_gets_exactly_one(city_a) 
         # Workers kill-test with a short lease so a killed batch comes back quickly.
         env = _worker_env()
         env["MESSAGING_LEASE_SECONDS"] = "2"
+        env["LINE_MULTICAST_RATE"] = "40"
         rng = random.Random(82155)
         command = [sys.executable, "-m", "madoguchi.cli", "manage", "deliver", str(job.pk), "--threads", "4"]
         seen_after_kill = []
         for _ in range(KILLS):
             worker = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(rng.uniform(0.5, 4.0))
+            time.sleep(rng.uniform(3.0, 12.0))  # start-up ~3 s, recipients ~4 s, sending ~2 s at 40 req/s
             worker.send_signal(signal.SIGKILL)
             worker.wait()
             seen_after_kill.append(len(sandbox.state.deliveries))

@@ -83,7 +83,9 @@ def _classify(exc: ApiException) -> LineError:
 @functools.lru_cache(maxsize=32)
 def _api_for(host: str, access_token: str) -> MessagingApi:
     """One API client (and its connection pool, which is thread-safe) per channel host and token."""
-    return MessagingApi(ApiClient(Configuration(host=host, access_token=access_token)))
+    configuration = Configuration(host=host, access_token=access_token)
+    configuration.connection_pool_maxsize = 32  # the delivery engine sends from up to 16 threads
+    return MessagingApi(ApiClient(configuration))
 
 
 def _send(call: Callable[[], Any], *, with_retry_key: bool) -> SendResult:

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import string
-import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
 
 from madoguchi.citizens.models import LineIdentity, LineIdentityStatus
@@ -29,7 +30,7 @@ from madoguchi.core.audit import audit_record
 from madoguchi.core.errors import DomainError
 from madoguchi.core.models import StaffUser
 from madoguchi.core.permissions import Perm, require
-from madoguchi.line.client import LineClient, LineError, LinePermanentError, LineRetryableError
+from madoguchi.line.client import LineClient, LineError, LineRetryableError
 from madoguchi.line.models import LineChannel
 from madoguchi.messaging import ratelimit
 from madoguchi.messaging.models import (
@@ -131,188 +132,229 @@ def notify(*, identity: LineIdentity, template: MessageTemplate, context: dict[s
 
 
 def job_prepare(job_id: int) -> None:
-    """Create the recipient rows and their batches. Safe to run again after a crash."""
+    """Create the recipient rows and their batches. Safe to run again after a crash.
+
+    Recipients are written in chunks, each chunk in one transaction with its batches, so a
+    recipient is never left without a batch and a re-run only adds who is missing.
+    """
     job = DeliveryJob.objects.get(pk=job_id)
     if job.prepared:
         return
     now = clock.now()
-    if not job.personal:
-        identities = line_recipients(municipality=job.municipality, filters=job.segment_filters)
-        pending: list[Delivery] = []
-        for pk, status in identities.values_list("pk", "status").iterator(chunk_size=INSERT_CHUNK):
-            blocked = status != LineIdentityStatus.FOLLOWING
-            pending.append(
-                Delivery(
-                    job_id=job.pk,
-                    identity_id=pk,
-                    updated_at=now,
-                    status=DeliveryStatus.BLOCKED if blocked else DeliveryStatus.QUEUED,
-                    reason="ブロックされています" if blocked else "",
-                )
-            )
-            if len(pending) >= INSERT_CHUNK:
-                Delivery.objects.bulk_create(pending, ignore_conflicts=True)
-                pending = []
-        Delivery.objects.bulk_create(pending, ignore_conflicts=True)
-    else:
-        Delivery.objects.filter(job=job, identity__status=LineIdentityStatus.BLOCKED).update(
-            status=DeliveryStatus.BLOCKED, reason="ブロックされています"
-        )
     size = 1 if job.personal else MULTICAST_MAX
-    number = DeliveryBatch.objects.filter(job=job).count()
-    unbatched = list(
-        Delivery.objects.filter(job=job, batch__isnull=True, status=DeliveryStatus.QUEUED)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    for start in range(0, len(unbatched), size):
-        ids = unbatched[start : start + size]
-        number += 1
+    if job.personal:
+        # The one recipient row was written by `notify`; give it its batch (or mark it blocked).
         with transaction.atomic():
-            batch = DeliveryBatch.objects.create(job=job, number=number, retry_key=uuid.uuid4())
-            Delivery.objects.filter(pk__in=ids).update(batch=batch)
+            Delivery.objects.filter(job=job, identity__status=LineIdentityStatus.BLOCKED).update(
+                status=DeliveryStatus.BLOCKED, reason="ブロックされています"
+            )
+            for delivery in Delivery.objects.filter(job=job, batch__isnull=True, status=DeliveryStatus.QUEUED):
+                batch = DeliveryBatch.objects.create(job=job, number=1, retry_key=uuid.uuid4())
+                Delivery.objects.filter(pk=delivery.pk).update(batch=batch)
+    else:
+        done = set(Delivery.objects.filter(job=job).values_list("identity_id", flat=True))
+        number = DeliveryBatch.objects.filter(job=job).count()
+        recipients = line_recipients(municipality=job.municipality, filters=job.segment_filters)
+        chunk: list[tuple[int, str]] = []
+
+        def flush(rows: list[tuple[int, str]]) -> None:
+            nonlocal number
+            following = [pk for pk, status in rows if status == LineIdentityStatus.FOLLOWING]
+            with transaction.atomic():
+                batches = []
+                for _ in range(math.ceil(len(following) / size)):
+                    number += 1
+                    batches.append(DeliveryBatch(job=job, number=number, retry_key=uuid.uuid4()))
+                DeliveryBatch.objects.bulk_create(batches)
+                if batches and batches[0].pk is None:  # backends that return no ids
+                    batches = list(
+                        DeliveryBatch.objects.filter(job=job, number__gt=number - len(batches)).order_by("number")
+                    )
+                batch_of = {pk: batches[i // size] for i, pk in enumerate(following)}
+                Delivery.objects.bulk_create(
+                    [
+                        Delivery(
+                            job_id=job.pk,
+                            identity_id=pk,
+                            batch=batch_of.get(pk),
+                            updated_at=now,
+                            status=DeliveryStatus.QUEUED if pk in batch_of else DeliveryStatus.BLOCKED,
+                            reason="" if pk in batch_of else "ブロックされています",
+                        )
+                        for pk, _ in rows
+                    ]
+                )
+
+        for pk, status in recipients.values_list("pk", "status").iterator(chunk_size=INSERT_CHUNK):
+            if pk in done:
+                continue
+            chunk.append((pk, status))
+            if len(chunk) >= INSERT_CHUNK:
+                flush(chunk)
+                chunk = []
+        if chunk:
+            flush(chunk)
     DeliveryJob.objects.filter(pk=job.pk).update(prepared=True, status=JobStatus.SENDING)
 
 
 # --- sending -------------------------------------------------------------------
 
 
-def _claim(job_id: int) -> DeliveryBatch | None:
-    """Take the next batch to send: pending and due, or sending with an expired lease."""
-    now = clock.now()
-    claimable = (
-        DeliveryBatch.objects.filter(job_id=job_id)
-        .filter(
-            Q(status=BatchStatus.PENDING, not_before__isnull=True)
-            | Q(status=BatchStatus.PENDING, not_before__lte=now)
-            | Q(status=BatchStatus.SENDING, lease_until__lt=now)
-        )
-        .order_by("number")
+def _claimable(job_id: int, now: dt.datetime) -> Q:
+    return Q(job_id=job_id) & (
+        Q(status=BatchStatus.PENDING, not_before__isnull=True)
+        | Q(status=BatchStatus.PENDING, not_before__lte=now)
+        | Q(status=BatchStatus.SENDING, lease_until__lt=now)
     )
+
+
+def _claim_many(job_id: int, limit: int) -> list[DeliveryBatch]:
+    """Take up to ``limit`` batches to send: pending and due, or sending with an expired lease.
+
+    The conditional UPDATE with this worker's claim token is the claim, so two workers
+    never take the same batch; on PostgreSQL, SKIP LOCKED keeps them from queueing
+    behind each other's candidates.
+    """
+    now = clock.now()
+    token = uuid.uuid4()
     with transaction.atomic():
+        candidates = DeliveryBatch.objects.filter(_claimable(job_id, now)).order_by("number")
         if connection.features.has_select_for_update_skip_locked:
-            batch = claimable.select_for_update(skip_locked=True).first()
-            if batch is None:
-                return None
-            candidates = [batch.pk]
-        else:
-            candidates = list(claimable.values_list("pk", flat=True)[:8])
-        for pk in candidates:
-            # The conditional update is the claim: only one worker's matches.
-            won = (
-                DeliveryBatch.objects.filter(pk=pk)
-                .filter(Q(status=BatchStatus.PENDING) | Q(status=BatchStatus.SENDING, lease_until__lt=now))
-                .update(status=BatchStatus.SENDING, lease_until=now + lease())
-            )
-            if won:
-                return DeliveryBatch.objects.select_related("job").get(pk=pk)
-    return None
+            candidates = candidates.select_for_update(skip_locked=True)
+        pks = list(candidates.values_list("pk", flat=True)[:limit])
+        if not pks:
+            return []
+        DeliveryBatch.objects.filter(_claimable(job_id, now), pk__in=pks).update(
+            status=BatchStatus.SENDING, lease_until=now + lease(), claim_token=token
+        )
+    return list(DeliveryBatch.objects.filter(claim_token=token, status=BatchStatus.SENDING).order_by("number"))
+
+
+def _claim(job_id: int) -> DeliveryBatch | None:
+    claimed = _claim_many(job_id, 1)
+    return claimed[0] if claimed else None
 
 
 def _backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(60.0, 0.5 * 2**attempts))
 
 
-def _send(batch: DeliveryBatch, channel: LineChannel) -> None:
-    job = batch.job
-    recipients = list(batch.deliveries.values_list("identity__line_user_id", flat=True))
+@dataclass(frozen=True)
+class _Outcome:
+    batch: DeliveryBatch
+    error: LineError | None = None
+
+
+def _send_http(job: DeliveryJob, channel: LineChannel, batch: DeliveryBatch, recipients: list[str]) -> _Outcome:
+    """The network part only (runs in a pool thread, touches no database)."""
     client = LineClient()
-    now = clock.now()
     try:
-        if not recipients:
-            result_ok = True
-        elif job.personal:
+        if job.personal:
             ratelimit.bucket(channel.pk, "push").acquire()
             client.push(channel, to=recipients[0], texts=[job.text], retry_key=str(batch.retry_key))
-            result_ok = True
-        else:
+        elif recipients:
             ratelimit.bucket(channel.pk, "multicast").acquire()
             client.multicast(channel, to=recipients, texts=[job.text], retry_key=str(batch.retry_key))
-            result_ok = True
-    except LineRetryableError as exc:
+    except LineError as exc:
+        return _Outcome(batch, exc)
+    return _Outcome(batch)
+
+
+def _record(outcomes: list[_Outcome]) -> None:
+    """Write what happened to a round of batches: one statement for all that were sent."""
+    now = clock.now()
+    sent = [o.batch.pk for o in outcomes if o.error is None]
+    if sent:
+        DeliveryBatch.objects.filter(pk__in=sent).update(status=BatchStatus.SENT, sent_at=now, last_error="")
+    for outcome in outcomes:
+        exc, batch = outcome.error, outcome.batch
+        if exc is None:
+            continue
+        reason = str(exc)[:200]
         attempts = batch.attempts + 1
-        with transaction.atomic():
-            if attempts >= MAX_ATTEMPTS:
-                _finish(
-                    batch,
-                    BatchStatus.FAILED,
-                    DeliveryStatus.FAILED_PERMANENT,
-                    f"再送の上限に達しました（{exc.status}）",
-                )
-            else:
+        if isinstance(exc, LineRetryableError) and attempts < MAX_ATTEMPTS:
+            with transaction.atomic():
                 DeliveryBatch.objects.filter(pk=batch.pk).update(
                     status=BatchStatus.PENDING,
                     attempts=attempts,
                     not_before=now + _backoff(attempts),
-                    last_error=str(exc)[:200],
+                    last_error=reason,
                 )
-                batch.deliveries.update(status=DeliveryStatus.FAILED_RETRYABLE, reason=str(exc)[:200], updated_at=now)
-        return
-    except LinePermanentError as exc:
-        _finish(batch, BatchStatus.FAILED, DeliveryStatus.FAILED_PERMANENT, str(exc)[:200])
-        return
-    if result_ok:
-        _finish(batch, BatchStatus.SENT, DeliveryStatus.SENT, "")
+                batch.deliveries.update(status=DeliveryStatus.FAILED_RETRYABLE, reason=reason, updated_at=now)
+        else:
+            if isinstance(exc, LineRetryableError):
+                reason = f"再送の上限に達しました（{exc.status}）"
+            DeliveryBatch.objects.filter(pk=batch.pk).update(
+                status=BatchStatus.FAILED, attempts=attempts, last_error=reason
+            )
 
 
-@transaction.atomic
-def _finish(batch: DeliveryBatch, batch_status: str, delivery_status: str, reason: str) -> None:
+def _reconcile(job_id: int) -> None:
+    """Bring every recipient row in line with its batch's outcome (one statement per outcome)."""
     now = clock.now()
-    DeliveryBatch.objects.filter(pk=batch.pk).update(
-        status=batch_status, sent_at=now if batch_status == BatchStatus.SENT else None, last_error=reason
+    Delivery.objects.filter(job_id=job_id, batch__status=BatchStatus.SENT).exclude(status=DeliveryStatus.SENT).update(
+        status=DeliveryStatus.SENT, reason="", updated_at=now
     )
-    batch.deliveries.update(status=delivery_status, reason=reason, updated_at=now)
+    for batch in DeliveryBatch.objects.filter(job_id=job_id, status=BatchStatus.FAILED):
+        batch.deliveries.exclude(status=DeliveryStatus.FAILED_PERMANENT).update(
+            status=DeliveryStatus.FAILED_PERMANENT, reason=batch.last_error, updated_at=now
+        )
 
 
-def _sender_loop(job_id: int, channel: LineChannel, stop: threading.Event, *, own_thread: bool) -> int:
-    sent = 0
-    try:
-        while not stop.is_set():
-            batch = _claim(job_id)
-            if batch is None:
-                return sent
-            try:
-                _send(batch, channel)
-            except LineError:
-                logger.exception("batch %s failed", batch.pk)
-            sent += 1
-    finally:
-        if own_thread:  # a pool thread's connections die with it
-            connections.close_all()
-    return sent
+def _send_round(job: DeliveryJob, channel: LineChannel, pool: ThreadPoolExecutor | None, size: int) -> int:
+    batches = _claim_many(job.pk, size)
+    if not batches:
+        return 0
+    recipients: dict[int, list[str]] = {b.pk: [] for b in batches}
+    rows = (
+        Delivery.objects.filter(batch_id__in=recipients)
+        .order_by("pk")
+        .values_list("batch_id", "identity__line_user_id")
+    )
+    for batch_id, user_id in rows:
+        recipients[batch_id].append(user_id)
+    if pool is None:
+        outcomes = [_send_http(job, channel, b, recipients[b.pk]) for b in batches]
+    else:
+        outcomes = list(pool.map(lambda b: _send_http(job, channel, b, recipients[b.pk]), batches))
+    _record(outcomes)
+    return len(batches)
 
 
 def job_run(job_id: int, *, threads: int = 8, deadline: dt.datetime | None = None) -> DeliveryJob:
-    """Prepare (if needed) and send a job until nothing is left that can be sent now."""
+    """Prepare (if needed) and send a job until nothing is left that can be sent now.
+
+    This thread does all database work; a pool of ``threads`` does only the HTTP calls.
+    """
     job = DeliveryJob.objects.select_related("municipality").get(pk=job_id)
     if job.status in (JobStatus.DONE, JobStatus.CANCELLED):
         return job
     job_prepare(job_id)
+    job.refresh_from_db()
     channel = LineChannel.objects.get(municipality=job.municipality)
-    stop = threading.Event()
-    while True:
-        # Threads have their own connections: they cannot see rows of a transaction still open
-        # here (and SQLite has one writer anyway), so then this thread sends alone.
-        if connection.vendor == "sqlite" or connection.in_atomic_block or threads <= 1:
-            _sender_loop(job_id, channel, stop, own_thread=False)
-        else:
-            with ThreadPoolExecutor(max_workers=threads, thread_name_prefix=f"job{job_id}") as pool:
-                list(pool.map(lambda _: _sender_loop(job_id, channel, stop, own_thread=True), range(threads)))
-        remaining = DeliveryBatch.objects.filter(job_id=job_id).exclude(
-            status__in=[BatchStatus.SENT, BatchStatus.FAILED]
-        )
-        if not remaining.exists():
-            DeliveryJob.objects.filter(pk=job_id).update(status=JobStatus.DONE, finished_at=clock.now())
-            break
-        # Batches waiting for a backoff, or leased by another worker: wait for the earliest.
-        if deadline is not None and clock.now() >= deadline:
-            break
-        next_due = min(
-            (b.not_before or b.lease_until or clock.now() for b in remaining.only("not_before", "lease_until")),
-            default=clock.now(),
-        )
-        pause = max(0.05, min(5.0, (next_due - clock.now()).total_seconds()))
-        stop.wait(pause)
+    pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix=f"job{job_id}") if threads > 1 else None
+    try:
+        while True:
+            while _send_round(job, channel, pool, size=max(1, threads) * 2):
+                pass
+            remaining = DeliveryBatch.objects.filter(job_id=job_id).exclude(
+                status__in=[BatchStatus.SENT, BatchStatus.FAILED]
+            )
+            if not remaining.exists():
+                _reconcile(job_id)
+                DeliveryJob.objects.filter(pk=job_id).update(status=JobStatus.DONE, finished_at=clock.now())
+                break
+            if deadline is not None and clock.now() >= deadline:
+                break
+            # Batches waiting out a backoff, or leased by another worker: wait for the earliest.
+            next_due = min(
+                (b.not_before or b.lease_until or clock.now() for b in remaining.only("not_before", "lease_until")),
+                default=clock.now(),
+            )
+            time.sleep(max(0.05, min(5.0, (next_due - clock.now()).total_seconds())))
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
     return DeliveryJob.objects.get(pk=job_id)
 
 
@@ -341,12 +383,17 @@ class JobProgress:
 
 
 def job_progress(job: DeliveryJob) -> JobProgress:
-    counts = dict(
-        Delivery.objects.filter(job=job).values_list("status").annotate(n=Count("id")).values_list("status", "n")
-    )
-    total = sum(counts.values())
+    """Counts for the progress bar, from the batches while sending (rows are reconciled at the end)."""
+    counts: dict[str, int] = {}
+    rows = Delivery.objects.filter(job=job).values_list("status", "batch__status").annotate(n=Count("id"))
+    for status, batch_status, n in rows:
+        if batch_status == BatchStatus.SENT:
+            status = DeliveryStatus.SENT
+        elif batch_status == BatchStatus.FAILED:
+            status = DeliveryStatus.FAILED_PERMANENT
+        counts[status] = counts.get(status, 0) + n
     return JobProgress(
-        total=total,
+        total=sum(counts.values()),
         sent=counts.get(DeliveryStatus.SENT, 0),
         failed=counts.get(DeliveryStatus.FAILED_PERMANENT, 0),
         blocked=counts.get(DeliveryStatus.BLOCKED, 0),

@@ -67,6 +67,7 @@ class SandboxState:
     reply_tokens: dict[str, str] = field(default_factory=dict)  # token -> user id, usable once
     profiles: dict[str, str] = field(default_factory=dict)
     requests: dict[str, int] = field(default_factory=dict)
+    accepted_at: list[float] = field(default_factory=list)  # time.monotonic() of each accepted request
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -80,6 +81,9 @@ class SandboxState:
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    # Headers and body go out as separate writes; without this, Nagle's algorithm and the
+    # client's delayed ACK add ~40 ms to every response (LINE answers in far less).
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: tests and demo read the records
         return
@@ -112,6 +116,21 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send(401, {"message": "Authentication failed"})
             user_id = self.path.rsplit("/", 1)[-1]
             return self._send(200, {"userId": user_id, "displayName": state.profiles.get(user_id, "LINEユーザー")})
+        if self.path == "/sandbox/summary":
+            with state.lock:
+                per_user: dict[str, int] = {}
+                for d in state.deliveries:
+                    per_user[d.to] = per_user.get(d.to, 0) + 1
+                stamps = list(state.accepted_at)
+                summary = {
+                    "deliveries": len(state.deliveries),
+                    "recipients": len(per_user),
+                    "max_per_recipient": max(per_user.values(), default=0),
+                    "requests": dict(state.requests),
+                    "accepted": len(stamps),
+                    "api_phase_seconds": (stamps[-1] - stamps[0]) if len(stamps) > 1 else 0.0,
+                }
+            return self._send(200, summary)
         if self.path == "/sandbox/deliveries":
             with state.lock:
                 rows = [d.__dict__ for d in state.deliveries]
@@ -172,6 +191,7 @@ class _Handler(BaseHTTPRequestHandler):
                 state.retry_keys[retry_key] = request_id
             for user in recipients:
                 state.deliveries.append(Delivery(endpoint, user, messages, retry_key, request_id))
+            state.accepted_at.append(time.monotonic())
         return self._send(200, {"sentMessages": [{"id": str(secrets.randbelow(10**18))} for _ in messages]})
 
 

@@ -216,6 +216,12 @@ def cmd_retention(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    from madoguchi.line.sandbox.__main__ import main as sandbox_main
+
+    return sandbox_main(args.rest)
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     _manage("migrate", "--no-input")
     return 0
@@ -271,6 +277,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     retention = sub.add_parser("retention", help="delete data past its retention period (run daily)")
     retention.set_defaults(func=cmd_retention)
+
+    sandbox = sub.add_parser("sandbox", help="LINE Messaging API sandbox on loopback (--port, --latency-ms …)")
+    sandbox.add_argument("rest", nargs=argparse.REMAINDER)
+    sandbox.set_defaults(func=cmd_sandbox)
 
     migrate = sub.add_parser("migrate", help="apply database migrations")
     migrate.set_defaults(func=cmd_migrate)

@@ -4,3 +4,9 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "madoguchi.settings")
 application = get_wsgi_application()
+
+# Load every URL's views now (the LINE SDK alone takes ~2 s to import), so a worker's
+# first requests — a webhook burst, say — are not the ones that pay for it.
+from django.urls import get_resolver  # noqa: E402
+
+get_resolver().url_patterns  # noqa: B018

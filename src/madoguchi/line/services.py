@@ -38,13 +38,7 @@ def webhook_events_store(*, channel: LineChannel, payload: Any) -> list[int]:
     if not incoming:
         return []  # LINE's connectivity check sends no events
     now = clock.now()
-    ids = [e["webhookEventId"] for e in incoming]
-    known = set(
-        WebhookEvent.objects.filter(channel=channel, webhook_event_id__in=ids).values_list(
-            "webhook_event_id", flat=True
-        )
-    )
-    fresh = [
+    rows = [
         WebhookEvent(
             channel=channel,
             webhook_event_id=e["webhookEventId"][:64],
@@ -54,14 +48,14 @@ def webhook_events_store(*, channel: LineChannel, payload: Any) -> list[int]:
             received_at=now,
         )
         for e in incoming
-        if e["webhookEventId"] not in known
     ]
-    # ignore_conflicts covers two deliveries of the same event racing each other.
-    WebhookEvent.objects.bulk_create(fresh, ignore_conflicts=True)
+    # A redelivered or repeated event id conflicts with the stored one and is skipped.
+    WebhookEvent.objects.bulk_create(rows, ignore_conflicts=True)
     return list(
         WebhookEvent.objects.filter(
             channel=channel,
-            webhook_event_id__in=[e.webhook_event_id for e in fresh],
+            webhook_event_id__in=[r.webhook_event_id for r in rows],
+            received_at=now,
             status=WebhookEventStatus.RECEIVED,
         ).values_list("pk", flat=True)
     )

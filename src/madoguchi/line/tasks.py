@@ -6,5 +6,6 @@ from madoguchi.line.services import webhook_event_process
 
 
 @task()
-def process_webhook_event(event_id: int) -> bool:
-    return webhook_event_process(event_id=event_id)
+def process_webhook_events(event_ids: list[int]) -> int:
+    """Handle the events of one delivery, in order; returns how many were handled now."""
+    return sum(webhook_event_process(event_id=event_id) for event_id in event_ids)

@@ -13,7 +13,7 @@ from linebot.v3.webhook import SignatureValidator
 
 from madoguchi.line.models import LineChannel
 from madoguchi.line.services import MalformedWebhook, webhook_events_store
-from madoguchi.line.tasks import process_webhook_event
+from madoguchi.line.tasks import process_webhook_events
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -28,7 +28,7 @@ def webhook(request: HttpRequest, channel_id: str) -> HttpResponse:
     length = int(request.headers.get("Content-Length") or 0)
     if length > MAX_BODY_BYTES:
         return _plain(413, "body too large")
-    channel = LineChannel.objects.select_related("municipality").filter(channel_id=channel_id).first()
+    channel = LineChannel.objects.filter(channel_id=channel_id).first()
     if channel is None:
         return _plain(404, "unknown channel")
     body = request.body
@@ -45,6 +45,6 @@ def webhook(request: HttpRequest, channel_id: str) -> HttpResponse:
         ids = webhook_events_store(channel=channel, payload=json.loads(text))
     except (json.JSONDecodeError, MalformedWebhook) as exc:
         return _plain(400, f"malformed body: {exc}")
-    for event_id in ids:
-        transaction.on_commit(partial(process_webhook_event.enqueue, event_id))
+    if ids:
+        transaction.on_commit(partial(process_webhook_events.enqueue, ids))
     return _plain(200, "OK")

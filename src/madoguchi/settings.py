@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "madoguchi.core.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "madoguchi.core.middleware.DemoPhoneFrameMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -102,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "madoguchi.core.context_processors.madoguchi",
+                "madoguchi.line.liff.liff_context",
             ],
             "builtins": ["madoguchi.core.templatetags.madoguchi"],
         },
@@ -150,10 +152,26 @@ TASKS = {
 MESSAGING_RATE_LIMITS = {
     "multicast": float(env("LINE_MULTICAST_RATE", "200")),
     "push": float(env("LINE_PUSH_RATE", "2000")),
+    "email": float(env("EMAIL_RATE", "20")),  # SMTP sessions (batches of up to 50 mails) per second
 }
 MESSAGING_WORKERS = env_int("MESSAGING_WORKERS", 1)
 # A batch claimed by a worker that then dies is taken over after this many seconds.
 MESSAGING_LEASE_SECONDS = env_int("MESSAGING_LEASE_SECONDS", 30)
+
+# --- E-mail ------------------------------------------------------------------
+# Sign-in links and the e-mail channel for residents without LINE. The demo prints
+# mails on the console; production sends through the city's SMTP relay.
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEMO_MODE else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "no-reply@madoguchi.invalid")
 
 # --- Staff accounts and sign-in --------------------------------------------
 AUTH_USER_MODEL = "core.StaffUser"

@@ -15,6 +15,7 @@ from madoguchi.core.text import (
     kana_search_key,
     name_search_key,
     normalize_digits,
+    normalize_prose,
     normalize_text,
     to_furigana,
 )
@@ -181,3 +182,16 @@ def test_name_search_key__examples() -> None:
 )
 def test_is_kana_query__only_kana_and_spaces(value: str, expected: bool) -> None:
     assert is_kana_query(value) is expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("12月6日（土）9時", "12月6日（土）9時"),  # the writer's full-width punctuation stays
+        ("ｲｿﾊﾗ町で訓練", "イソハラ町で訓練"),
+        ("ｶﾞｽ点検  ", "ガス点検"),
+        ("Ａ地区 and B地区", "Ａ地区 and B地区"),
+    ],
+)
+def test_prose_fixes_half_width_kana_only(typed: str, kept: str) -> None:
+    assert normalize_prose(typed) == kept

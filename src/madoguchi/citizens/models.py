@@ -1,7 +1,8 @@
 """Resident accounts: how a person reaches the city (LINE, e-mail), apart from the register.
 
 A citizen account may exist without being linked to a 住民記録 person (visitors,
-people who have not linked yet); linking comes with the LINE issue's LIFF flow.
+people who have not linked yet). Linking happens with a one-time code that staff
+issue at the counter after checking identity (`LinkCode`).
 """
 
 from __future__ import annotations
@@ -10,17 +11,42 @@ from typing import ClassVar
 
 from django.db import models
 
-from madoguchi.core.models import Municipality
+from madoguchi.core.models import Municipality, StaffUser
+from madoguchi.residents.models import Person
+
+
+class PreferredChannel(models.TextChoices):
+    LINE = "line", "LINE"
+    EMAIL = "email", "メール"
 
 
 class Citizen(models.Model):
     municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
     display_name = models.CharField("表示名", max_length=100, blank=True)
     created_at = models.DateTimeField("作成日時")
+    email = models.EmailField("メールアドレス", blank=True)
+    email_verified_at = models.DateTimeField("メール確認日時", null=True, blank=True)
+    preferred_channel = models.CharField(
+        "受け取り方法", max_length=10, choices=PreferredChannel.choices, default=PreferredChannel.LINE
+    )
+    # The 住民記録 person this account was linked to at the counter (identity checked by staff).
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    linked_at = models.DateTimeField("住民記録との連携日時", null=True, blank=True)
+    linked_by = models.ForeignKey(StaffUser, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # Wrong link codes: after LINK_MAX_FAILURES the account may not try again until this time.
+    link_failures = models.PositiveSmallIntegerField(default=0)
+    link_locked_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "市民アカウント"
         verbose_name_plural = "市民アカウント"
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["municipality", "email"], condition=~models.Q(email=""), name="citizen_unique_email"
+            ),
+            # One account per resident: a second LINE account cannot claim the same person.
+            models.UniqueConstraint(fields=["person"], name="citizen_unique_person"),
+        ]
 
     def __str__(self) -> str:
         return f"市民 {self.pk}"
@@ -29,6 +55,8 @@ class Citizen(models.Model):
 class LineIdentityStatus(models.TextChoices):
     FOLLOWING = "following", "友だち"
     BLOCKED = "blocked", "ブロック中"
+    # Signed in through LIFF without (yet) adding the account as a friend: nothing can be pushed.
+    NOT_FRIEND = "not_friend", "友だち未追加"
 
 
 class LineIdentity(models.Model):
@@ -84,3 +112,59 @@ class CitizenInterest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.value}"
+
+
+class LinkCode(models.Model):
+    """A one-time code staff hand over at the counter after checking identity.
+
+    Only a keyed hash is stored: the code is shown once (on screen or printed) and
+    cannot be read back from the database.
+    """
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    code_hash = models.CharField(max_length=64, unique=True)
+    issued_by = models.ForeignKey(StaffUser, on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField("発行日時")
+    expires_at = models.DateTimeField("有効期限")
+    used_at = models.DateTimeField("使用日時", null=True, blank=True)
+    used_by = models.ForeignKey(Citizen, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    revoked_at = models.DateTimeField("無効化日時", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "連携コード"
+        verbose_name_plural = "連携コード"
+
+    def __str__(self) -> str:
+        return f"連携コード {self.pk}"
+
+
+class EmailSignIn(models.Model):
+    """A sign-in link sent by e-mail; usable once, for a short time. Only its hash is stored."""
+
+    citizen = models.ForeignKey(Citizen, on_delete=models.CASCADE, related_name="+")
+    email = models.EmailField()
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"email sign-in {self.pk}"
+
+
+class School(models.Model):
+    """A school parents can pick in 受信設定 (休校・行事のお知らせ). Kept by the city."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField("学校名", max_length=60)
+    kind = models.CharField("種別", max_length=20, default="小学校")
+    active = models.BooleanField("選択肢に表示", default=True)
+
+    class Meta:
+        verbose_name = "学校"
+        verbose_name_plural = "学校"
+        constraints: ClassVar = [models.UniqueConstraint(fields=["municipality", "name"], name="school_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name

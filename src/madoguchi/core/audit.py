@@ -57,11 +57,13 @@ def audit_record(
     object_type: str = "",
     object_id: str | int = "",
     reason: str = "",
+    actor_label: str = "",
 ) -> AuditEvent:
     """Append one event to the municipality's chain.
 
     ``action`` is a dotted verb (``resident.view``, ``movement.register``).
     ``obj`` is referenced by model label and primary key only: no names, no addresses.
+    ``actor_label`` names a non-staff actor (``citizen:12``); staff are named by username.
     """
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
@@ -76,7 +78,7 @@ def audit_record(
             seq=head.last_seq + 1,
             occurred_at=clock.now(),
             actor=actor,
-            actor_label=(actor.username if actor else "system"),
+            actor_label=(actor.username if actor else actor_label or "system"),
             role=role_label(actor) if actor else "",
             action=action,
             object_type=object_type,

@@ -7,9 +7,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from madoguchi.core.models import Department, Municipality, Role, StaffRole, StaffUser
-from madoguchi.core.services import DEPARTMENTS, municipality_ensure
-
-ensure_municipality = municipality_ensure
+from madoguchi.core.services import DEPARTMENTS
 
 DEMO_PASSWORD = "madoguchi-demo"  # noqa: S105 - shown on the demo login page by design
 

@@ -21,6 +21,13 @@ class NormalizedCharField(forms.CharField):
         return text.normalize_text(super().to_python(value) or "")
 
 
+class ProseCharField(forms.CharField):
+    """Text for residents to read (message placeholders): half-width kana fixed, punctuation kept."""
+
+    def to_python(self, value: Any) -> str:
+        return text.normalize_prose(super().to_python(value) or "")
+
+
 class FuriganaField(forms.CharField):
     """ふりがな: accepts hiragana or katakana (any width), stores katakana."""
 
@@ -79,3 +86,10 @@ class PostalCodeField(forms.CharField):
     @staticmethod
     def lookup(code: str) -> postal.PostalAddress | None:
         return postal.lookup(code)
+
+
+class NormalizedEmailField(forms.EmailField):
+    """An e-mail address typed with a Japanese keyboard: full-width letters and ＠ become ASCII, lower-cased."""
+
+    def to_python(self, value: Any) -> str:
+        return text.normalize_text(super().to_python(value) or "").replace("＠", "@").lower()

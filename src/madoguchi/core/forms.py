@@ -1,4 +1,4 @@
-"""Sign-in forms. Every message is Japanese and shown next to its field."""
+"""Sign-in forms and the base form every app uses. Every message is Japanese and shown next to its field."""
 
 from __future__ import annotations
 
@@ -67,3 +67,22 @@ class OTPVerifyForm(forms.Form):
 
 class OTPSetupForm(forms.Form):
     token = OTPTokenField()
+
+
+REQUIRED = "{label}を入力してください。"
+
+
+def _required_messages(form: forms.Form) -> None:
+    for f in form.fields.values():
+        f.error_messages.setdefault("required", REQUIRED.format(label=f.label))
+        f.error_messages["required"] = REQUIRED.format(label=f.label)
+        if isinstance(f, forms.ChoiceField):
+            f.error_messages["invalid_choice"] = f"{f.label}の選択肢から選んでください。"
+        if isinstance(f, forms.CharField) and f.max_length:
+            f.error_messages["max_length"] = f"{f.label}は{f.max_length}文字以内で入力してください。"
+
+
+class JapaneseForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _required_messages(self)

@@ -66,3 +66,17 @@ class SecondFactorMiddleware:
 
             return redirect(f"{reverse('staff:otp_verify')}?{urlencode({'next': request.path})}")
         return None
+
+
+class DemoPhoneFrameMiddleware:
+    """In demo mode the phone page shows the residents' LIFF pages (/my/) in a same-origin frame,
+    as LINE shows them over the chat; every other page, and every page outside the demo, stays DENY."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if settings.DEMO_MODE and request.path.startswith("/my/"):
+            response["X-Frame-Options"] = "SAMEORIGIN"
+        return response

@@ -21,21 +21,32 @@ class Perm(StrEnum):
     AUDIT_VIEW_ALL = "audit.view_all"
     AUDIT_VERIFY = "audit.verify"
     MESSAGE_SEND = "messaging.send"  # LINE / e-mail delivery to residents
+    LINE_MANAGE = "line.manage"  # the city's LINE account: rich menus, disaster mode
+    CITIZEN_LINK = "citizens.link"  # issue counter codes that link an account to a 住民記録 person; revoke links
 
 
 # (department code, role) -> permissions. A department of None matches any department.
 GRANTS: dict[tuple[str | None, Role], frozenset[Perm]] = {
     # 市民課: keeps the resident register.
     ("shimin", Role.CLERK): frozenset(
-        {Perm.RESIDENT_VIEW, Perm.RESIDENT_VIEW_REMOVED, Perm.RESIDENT_CHANGE, Perm.AUDIT_VIEW_OWN}
+        {Perm.RESIDENT_VIEW, Perm.RESIDENT_VIEW_REMOVED, Perm.RESIDENT_CHANGE, Perm.CITIZEN_LINK, Perm.AUDIT_VIEW_OWN}
     ),
     ("shimin", Role.SUPERVISOR): frozenset(
-        {Perm.RESIDENT_VIEW, Perm.RESIDENT_VIEW_REMOVED, Perm.RESIDENT_CHANGE, Perm.AUDIT_VIEW_OWN, Perm.AUDIT_VIEW_ALL}
+        {
+            Perm.RESIDENT_VIEW,
+            Perm.RESIDENT_VIEW_REMOVED,
+            Perm.RESIDENT_CHANGE,
+            Perm.CITIZEN_LINK,
+            Perm.AUDIT_VIEW_OWN,
+            Perm.AUDIT_VIEW_ALL,
+        }
     ),
     # 保険年金課: reads current residents to decide eligibility; cannot change the register.
     ("hoken_nenkin", Role.CLERK): frozenset({Perm.RESIDENT_VIEW, Perm.AUDIT_VIEW_OWN}),
     # 企画政策課 (DX推進): reviews the audit trail for the security PDCA (No.24), sees no resident data.
-    ("kikaku", Role.ADMIN): frozenset({Perm.AUDIT_VIEW_OWN, Perm.AUDIT_VIEW_ALL, Perm.AUDIT_VERIFY, Perm.MESSAGE_SEND}),
+    ("kikaku", Role.ADMIN): frozenset(
+        {Perm.AUDIT_VIEW_OWN, Perm.AUDIT_VIEW_ALL, Perm.AUDIT_VERIFY, Perm.MESSAGE_SEND, Perm.LINE_MANAGE}
+    ),
     # System administrators run the platform; they do not browse resident data.
     (None, Role.SYSTEM_ADMIN): frozenset({Perm.AUDIT_VIEW_OWN, Perm.AUDIT_VIEW_ALL, Perm.AUDIT_VERIFY}),
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from madoguchi.core.models import AuditEvent, StaffUser
+from madoguchi.core.models import AuditEvent, Municipality, StaffUser
 from madoguchi.core.permissions import Perm, has_perm, require
 
 
@@ -27,3 +27,18 @@ def audit_events_for(
 
 def can_view_all_audit(actor: StaffUser) -> bool:
     return has_perm(actor, Perm.AUDIT_VIEW_ALL)
+
+
+def municipality_for_request(request: object) -> Municipality:
+    """The municipality a public (resident-facing) page serves.
+
+    One deployment serves one city's residents by default (``MADOGUCHI_MUNICIPALITY``);
+    a shared deployment maps host names to cities here.
+    """
+    from django.conf import settings
+    from django.http import Http404
+
+    municipality = Municipality.objects.filter(code=settings.MADOGUCHI_DEFAULT_MUNICIPALITY).first()
+    if municipality is None:
+        raise Http404("municipality not configured")
+    return municipality

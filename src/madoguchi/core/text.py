@@ -75,6 +75,15 @@ def normalize_text(value: str) -> str:
     return _SPACES.sub(" ", value).strip()
 
 
+def normalize_prose(value: str) -> str:
+    """For message text residents read: half-width kana → full-width, trimmed; the writer's
+    punctuation (（）、全角英数) is theirs to choose and is kept."""
+    if not value:
+        return ""
+    value = jaconv.h2z(unicodedata.normalize("NFC", value), kana=True, ascii=False, digit=False)
+    return unicodedata.normalize("NFC", value.translate(_LONE_MARKS)).strip()
+
+
 def normalize_digits(value: str) -> str:
     """For phone numbers and postal codes: normalize_text without spaces and dashes.
 

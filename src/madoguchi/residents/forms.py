@@ -7,26 +7,9 @@ from typing import Any
 from django import forms
 
 from madoguchi.core.fields import FuriganaField, NormalizedCharField, PostalCodeField, WarekiDateField
+from madoguchi.core.forms import REQUIRED, JapaneseForm
 from madoguchi.core.postal import lookup as postal_lookup
 from madoguchi.residents.models import Relationship, Sex
-
-REQUIRED = "{label}を入力してください。"
-
-
-def _required_messages(form: forms.Form) -> None:
-    for f in form.fields.values():
-        f.error_messages.setdefault("required", REQUIRED.format(label=f.label))
-        f.error_messages["required"] = REQUIRED.format(label=f.label)
-        if isinstance(f, forms.ChoiceField):
-            f.error_messages["invalid_choice"] = f"{f.label}の選択肢から選んでください。"
-        if isinstance(f, forms.CharField) and f.max_length:
-            f.error_messages["max_length"] = f"{f.label}は{f.max_length}文字以内で入力してください。"
-
-
-class JapaneseForm(forms.Form):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _required_messages(self)
 
 
 class SearchForm(JapaneseForm):

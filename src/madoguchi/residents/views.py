@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from madoguchi.core.errors import DomainError
+from madoguchi.core.forms import JapaneseForm
 from madoguchi.core.models import StaffUser
 from madoguchi.core.permissions import Perm, has_perm, require
 from madoguchi.residents import forms, selectors, services
@@ -79,7 +80,7 @@ def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
     )
 
 
-MOVEMENT_FORMS: dict[str, tuple[type[forms.JapaneseForm], str]] = {
+MOVEMENT_FORMS: dict[str, tuple[type[JapaneseForm], str]] = {
     "move_out": (forms.MoveOutForm, MovementKind.MOVE_OUT.label),
     "death": (forms.DeathForm, MovementKind.DEATH.label),
     "move_within": (forms.MoveWithinForm, MovementKind.MOVE_WITHIN.label),

@@ -21,7 +21,10 @@ def wareki_date(value: dt.date | dt.datetime | None, fmt: str = "long") -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, dt.datetime):
-        value = value.date()
+        from django.utils import timezone
+
+        # The date as seen in Japan, not in UTC (before 9:00 the UTC date is the day before).
+        value = (timezone.localtime(value) if timezone.is_aware(value) else value).date()
     try:
         return wareki.to_wareki(value, short=(fmt == "short"))
     except ValueError:
@@ -74,6 +77,15 @@ AUDIT_ACTIONS = {
     "movement.head_change": "世帯主変更の登録",
     "staff.otp_enrol": "二要素認証の設定",
     "seed.demo": "デモデータの作成",
+    "citizen.link_code_issue": "連携コードの発行",
+    "citizen.link": "住民記録との連携（本人）",
+    "citizen.link_refused": "連携コードの誤り",
+    "citizen.unlink": "連携の解除",
+    "citizen.view_own_link": "連携情報の閲覧（本人）",
+    "citizen.sign_in_line": "LINEでのログイン",
+    "citizen.sign_in_email": "メールでのログイン",
+    "citizen.preferences": "受信設定の変更",
+    "message.broadcast": "一斉配信",
 }
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from madoguchi.core.services import municipality_ensure as ensure_municipality
+from madoguchi.core.services import municipality_ensure
 from madoguchi.core.validators import validate_local_government_code
 
 
@@ -25,5 +25,5 @@ class Command(BaseCommand):
             validate_local_government_code(code)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
-        municipality = ensure_municipality(code, name, prefecture, kana)
+        municipality = municipality_ensure(code, name, prefecture, kana)
         self.stdout.write(f"{municipality} ({municipality.code}): ready with departments")

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from madoguchi.core import demo as core_demo
+from madoguchi.core.services import municipality_ensure
 from madoguchi.residents import demo as residents_demo
 
 SECOND_MUNICIPALITY_RESIDENTS = 300
@@ -22,8 +23,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, residents: int, seed: int, **options: Any) -> None:
         started = time.monotonic()
-        kitaibaraki = core_demo.ensure_municipality(*core_demo.KITAIBARAKI)
-        takahagi = core_demo.ensure_municipality(*core_demo.TAKAHAGI)
+        kitaibaraki = municipality_ensure(*core_demo.KITAIBARAKI)
+        takahagi = municipality_ensure(*core_demo.TAKAHAGI)
         core_demo.ensure_demo_staff()
         for municipality, count, rng_seed in (
             (kitaibaraki, residents, seed),

@@ -56,8 +56,8 @@ def test_template__missing_placeholder_is_refused_in_japanese(city_a, channel, t
 
 def test_notify__pushes_to_one_and_never_to_a_blocked_user(city_a, channel, line_sandbox, followers, template) -> None:
     blocked, friend = followers(2, blocked=1)
-    services.job_run(services.notify(identity=friend, template=template, context=CONTEXT).pk)
-    services.job_run(services.notify(identity=blocked, template=template, context=CONTEXT).pk)
+    services.job_run(services.notify(citizen=friend.citizen, template=template, context=CONTEXT).pk)
+    services.job_run(services.notify(citizen=blocked.citizen, template=template, context=CONTEXT).pk)
     assert _delivered(line_sandbox) == Counter({friend.line_user_id: 1})
     assert line_sandbox.state.requests == {"push": 1}
 

@@ -10,7 +10,7 @@ from typing import ClassVar
 
 from django.db import models
 
-from madoguchi.citizens.models import LineIdentity
+from madoguchi.citizens.models import Citizen, LineIdentity
 from madoguchi.core.models import Municipality, StaffUser
 
 
@@ -78,6 +78,11 @@ class DeliveryJob(models.Model):
         return f"配信 {self.pk}"
 
 
+class Channel(models.TextChoices):
+    LINE = "line", "LINE"
+    EMAIL = "email", "メール"
+
+
 class BatchStatus(models.TextChoices):
     PENDING = "pending", "未送信"
     SENDING = "sending", "送信中"
@@ -86,10 +91,11 @@ class BatchStatus(models.TextChoices):
 
 
 class DeliveryBatch(models.Model):
-    """One Messaging API request: multicast to ≤500 ids, or one push."""
+    """One Messaging API request (multicast to ≤500 ids, or one push), or one SMTP session of e-mails."""
 
     job = models.ForeignKey(DeliveryJob, on_delete=models.CASCADE, related_name="batches")
     number = models.PositiveIntegerField()
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.LINE)
     retry_key = models.UUIDField(unique=True)
     status = models.CharField(max_length=10, choices=BatchStatus.choices, default=BatchStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -116,8 +122,12 @@ class DeliveryStatus(models.TextChoices):
 
 
 class Delivery(models.Model):
+    """One recipient of a job: a LINE identity, or (e-mail channel) a citizen's confirmed address."""
+
     job = models.ForeignKey(DeliveryJob, on_delete=models.CASCADE, related_name="deliveries")
-    identity = models.ForeignKey(LineIdentity, on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.LINE)
+    identity = models.ForeignKey(LineIdentity, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    email_citizen = models.ForeignKey(Citizen, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     batch = models.ForeignKey(
         DeliveryBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="deliveries"
     )
@@ -126,7 +136,18 @@ class Delivery(models.Model):
     reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
-        constraints: ClassVar = [models.UniqueConstraint(fields=["job", "identity"], name="delivery_unique_recipient")]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["job", "identity"], name="delivery_unique_recipient"),
+            models.UniqueConstraint(fields=["job", "email_citizen"], name="delivery_unique_email_recipient"),
+            # Exactly one recipient, matching the channel.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(channel="line", identity__isnull=False, email_citizen__isnull=True)
+                    | models.Q(channel="email", identity__isnull=True, email_citizen__isnull=False)
+                ),
+                name="delivery_one_recipient",
+            ),
+        ]
         indexes: ClassVar = [models.Index(fields=["job", "status"], name="delivery_job_status_idx")]
 
     def __str__(self) -> str:

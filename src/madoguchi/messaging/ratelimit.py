@@ -12,7 +12,7 @@ import time
 
 from django.conf import settings
 
-DEFAULT_RATES = {"multicast": 200.0, "push": 2000.0, "reply": 2000.0}
+DEFAULT_RATES = {"multicast": 200.0, "push": 2000.0, "reply": 2000.0, "email": 20.0}
 
 
 class TokenBucket:

@@ -23,29 +23,32 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Count, Q
 
-from madoguchi.citizens.models import LineIdentity, LineIdentityStatus
-from madoguchi.citizens.selectors import line_recipients
+from madoguchi.citizens.models import Citizen, LineIdentity, LineIdentityStatus, PreferredChannel
+from madoguchi.citizens.selectors import email_recipients, line_recipients
 from madoguchi.core import clock
 from madoguchi.core.audit import audit_record
 from madoguchi.core.errors import DomainError
 from madoguchi.core.models import StaffUser
 from madoguchi.core.permissions import Perm, require
-from madoguchi.line.client import LineClient, LineError, LineRetryableError
+from madoguchi.line.client import LineClient, LineError, LinePermanentError, LineRetryableError
 from madoguchi.line.models import LineChannel
 from madoguchi.messaging import ratelimit
 from madoguchi.messaging.models import (
     BatchStatus,
+    Channel,
     Delivery,
     DeliveryBatch,
     DeliveryJob,
     DeliveryStatus,
     JobStatus,
     MessageTemplate,
+    Segment,
 )
 
 logger = logging.getLogger(__name__)
 
 MULTICAST_MAX = 500
+EMAIL_BATCH = 50  # mails per SMTP session
 LEASE = dt.timedelta(seconds=30)
 
 
@@ -75,10 +78,14 @@ def template_render(template: MessageTemplate, context: dict[str, Any]) -> str:
 # --- creating jobs -----------------------------------------------------------
 
 
-def _enqueue_run(job_id: int) -> None:
+def _enqueue_run(job_id: int, run_after: dt.datetime | None = None) -> None:
     from madoguchi.messaging.tasks import run_delivery_job
 
-    transaction.on_commit(partial(run_delivery_job.enqueue, job_id))
+    if run_after is None:
+        transaction.on_commit(partial(run_delivery_job.enqueue, job_id))
+    elif run_delivery_job.get_backend().supports_defer:
+        transaction.on_commit(partial(run_delivery_job.using(run_after=run_after).enqueue, job_id))
+    # Otherwise (a backend without deferral) a starting worker picks due jobs up: see jobs_resume.
 
 
 @transaction.atomic
@@ -104,16 +111,83 @@ def broadcast(
         created_at=clock.now(),
         scheduled_at=scheduled_at,
     )
+    if scheduled_at is not None and scheduled_at <= clock.now():
+        raise DomainError("送信予定日時には、これから先の日時を指定してください。", field="scheduled_at")
     audit_record(municipality=template.municipality, actor=actor, action="message.broadcast", obj=job)
-    if scheduled_at is None:
-        _enqueue_run(job.pk)
+    _enqueue_run(job.pk, run_after=scheduled_at)
     return job
 
 
 @transaction.atomic
-def notify(*, identity: LineIdentity, template: MessageTemplate, context: dict[str, Any]) -> DeliveryJob:
-    """Send a personalised message to one citizen (push)."""
-    if identity.municipality_id != template.municipality_id:
+def job_cancel(*, actor: StaffUser, job_id: int) -> DeliveryJob:
+    """Cancel a scheduled job that has not started."""
+    require(actor, Perm.MESSAGE_SEND)
+    job = DeliveryJob.objects.select_for_update().filter(pk=job_id, municipality_id=actor.municipality_id).first()
+    if job is None:
+        raise DomainError("この配信は見つかりません。")
+    if job.status != JobStatus.PENDING or job.prepared:
+        raise DomainError("送信を始めた配信は取り消せません。")
+    job.status = JobStatus.CANCELLED
+    job.save(update_fields=["status"])
+    audit_record(municipality=job.municipality, actor=actor, action="message.cancel", obj=job)
+    return job
+
+
+@transaction.atomic
+def template_save(*, actor: StaffUser, key: str, title: str, body: str) -> MessageTemplate:
+    """Save a template; an existing key gets a new version (jobs keep the version they were sent with)."""
+    require(actor, Perm.MESSAGE_SEND)
+    try:
+        list(string.Formatter().parse(body))
+    except ValueError:
+        raise DomainError(
+            "本文の { } の使い方が正しくありません。差し込み項目は {項目名} と書きます。", field="body"
+        ) from None
+    latest = (
+        MessageTemplate.objects.select_for_update()
+        .filter(municipality_id=actor.municipality_id, key=key)
+        .order_by("-version")
+        .first()
+    )
+    template = MessageTemplate.objects.create(
+        municipality_id=actor.municipality_id,
+        key=key,
+        version=(latest.version + 1) if latest else 1,
+        title=title,
+        body=body,
+        created_at=clock.now(),
+    )
+    audit_record(municipality=template.municipality, actor=actor, action="message.template_save", obj=template)
+    return template
+
+
+@transaction.atomic
+def segment_save(*, actor: StaffUser, name: str, filters: dict[str, list[str]]) -> Segment:
+    require(actor, Perm.MESSAGE_SEND)
+    segment = Segment.objects.create(
+        municipality_id=actor.municipality_id, name=name, filters={k: v for k, v in filters.items() if v}
+    )
+    audit_record(municipality=segment.municipality, actor=actor, action="message.segment_save", obj=segment)
+    return segment
+
+
+def _personal_recipient(job: DeliveryJob, citizen: Citizen) -> Delivery:
+    """The one row of a personal message: e-mail if the citizen chose it, else LINE."""
+    now = clock.now()
+    citizen = Citizen.objects.get(pk=citizen.pk)  # the caller's copy may predate a 受信設定 change
+    wants_email = citizen.preferred_channel == PreferredChannel.EMAIL and citizen.email and citizen.email_verified_at
+    identity = LineIdentity.objects.filter(citizen=citizen).first()
+    if wants_email or identity is None:
+        if not (citizen.email and citizen.email_verified_at):
+            raise DomainError("この方には連絡手段（LINE・確認済みのメール）がありません。")
+        return Delivery.objects.create(job=job, channel=Channel.EMAIL, email_citizen=citizen, updated_at=now)
+    return Delivery.objects.create(job=job, channel=Channel.LINE, identity=identity, updated_at=now)
+
+
+@transaction.atomic
+def notify(*, citizen: Citizen, template: MessageTemplate, context: dict[str, Any]) -> DeliveryJob:
+    """Send a personalised message to one citizen: LINE push, or e-mail if that is what they chose."""
+    if citizen.municipality_id != template.municipality_id:
         raise DomainError("このテンプレートは使えません。")
     job = DeliveryJob.objects.create(
         municipality_id=template.municipality_id,
@@ -123,7 +197,7 @@ def notify(*, identity: LineIdentity, template: MessageTemplate, context: dict[s
         personal=True,
         created_at=clock.now(),
     )
-    Delivery.objects.create(job=job, identity=identity, updated_at=clock.now())
+    _personal_recipient(job, citizen)
     _enqueue_run(job.pk)
     return job
 
@@ -149,7 +223,9 @@ def job_prepare(job_id: int) -> None:
                 status=DeliveryStatus.BLOCKED, reason="ブロックされています"
             )
             for delivery in Delivery.objects.filter(job=job, batch__isnull=True, status=DeliveryStatus.QUEUED):
-                batch = DeliveryBatch.objects.create(job=job, number=1, retry_key=uuid.uuid4())
+                batch = DeliveryBatch.objects.create(
+                    job=job, number=1, retry_key=uuid.uuid4(), channel=delivery.channel
+                )
                 Delivery.objects.filter(pk=delivery.pk).update(batch=batch)
     else:
         done = set(Delivery.objects.filter(job=job).values_list("identity_id", flat=True))
@@ -194,7 +270,33 @@ def job_prepare(job_id: int) -> None:
                 chunk = []
         if chunk:
             flush(chunk)
+        _prepare_email(job, now)
     DeliveryJob.objects.filter(pk=job.pk).update(prepared=True, status=JobStatus.SENDING)
+
+
+def _prepare_email(job: DeliveryJob, now: dt.datetime) -> None:
+    """Recipients who chose e-mail: rows and batches of EMAIL_BATCH, written in one transaction."""
+    done = set(Delivery.objects.filter(job=job, channel=Channel.EMAIL).values_list("email_citizen_id", flat=True))
+    citizens = [
+        pk
+        for pk in email_recipients(municipality=job.municipality, filters=job.segment_filters).values_list(
+            "pk", flat=True
+        )
+        if pk not in done
+    ]
+    if not citizens:
+        return
+    with transaction.atomic():
+        number = DeliveryBatch.objects.filter(job=job).count()
+        for start in range(0, len(citizens), EMAIL_BATCH):
+            number += 1
+            batch = DeliveryBatch.objects.create(job=job, number=number, retry_key=uuid.uuid4(), channel=Channel.EMAIL)
+            Delivery.objects.bulk_create(
+                [
+                    Delivery(job=job, channel=Channel.EMAIL, email_citizen_id=pk, batch=batch, updated_at=now)
+                    for pk in citizens[start : start + EMAIL_BATCH]
+                ]
+            )
 
 
 # --- sending -------------------------------------------------------------------
@@ -245,11 +347,47 @@ class _Outcome:
     error: LineError | None = None
 
 
-def _send_http(job: DeliveryJob, channel: LineChannel, batch: DeliveryBatch, recipients: list[str]) -> _Outcome:
+def _email_footer() -> str:
+    from django.conf import settings
+
+    return (
+        "\n\n――\nこのメールは送信専用です。受信設定の変更・配信の停止は次のページから: "
+        f"{settings.SITE_URL.rstrip('/')}/my/preferences/"
+    )
+
+
+def _send_email(job: DeliveryJob, batch: DeliveryBatch, addresses: list[str]) -> None:
+    """One SMTP session for the batch. The Message-ID comes from the batch's retry key, so a batch
+    sent again after a crash carries the same ids and receiving systems can drop the copy
+    (SMTP itself cannot refuse a duplicate the way LINE's 409 does)."""
+    from django.core.mail import EmailMessage, get_connection
+
+    ratelimit.bucket(job.municipality_id, "email").acquire()
+    messages = [
+        EmailMessage(
+            subject=f"【{job.municipality.name}】{job.template.title}",
+            body=job.text + _email_footer(),
+            to=[address],
+            headers={"Message-ID": f"<{batch.retry_key}.{n}@madoguchi>"},
+        )
+        for n, address in enumerate(addresses)
+    ]
+    try:
+        with get_connection(fail_silently=False) as connection:
+            connection.send_messages(messages)
+    except (OSError, ConnectionError) as exc:  # smtplib errors are OSError subclasses
+        raise LineRetryableError(f"メール送信: {type(exc).__name__}") from None
+
+
+def _send_http(job: DeliveryJob, channel: LineChannel | None, batch: DeliveryBatch, recipients: list[str]) -> _Outcome:
     """The network part only (runs in a pool thread, touches no database)."""
     client = LineClient()
     try:
-        if job.personal:
+        if batch.channel == Channel.EMAIL:
+            _send_email(job, batch, recipients)
+        elif channel is None:
+            raise LinePermanentError("LINEチャネルが設定されていません")
+        elif job.personal:
             ratelimit.bucket(channel.pk, "push").acquire()
             client.push(channel, to=recipients[0], texts=[job.text], retry_key=str(batch.retry_key))
         elif recipients:
@@ -301,18 +439,28 @@ def _reconcile(job_id: int) -> None:
         )
 
 
-def _send_round(job: DeliveryJob, channel: LineChannel, pool: ThreadPoolExecutor | None, size: int) -> int:
+def _send_round(job: DeliveryJob, channel: LineChannel | None, pool: ThreadPoolExecutor | None, size: int) -> int:
     batches = _claim_many(job.pk, size)
     if not batches:
         return 0
     recipients: dict[int, list[str]] = {b.pk: [] for b in batches}
-    rows = (
-        Delivery.objects.filter(batch_id__in=recipients)
-        .order_by("pk")
-        .values_list("batch_id", "identity__line_user_id")
-    )
-    for batch_id, user_id in rows:
-        recipients[batch_id].append(user_id)
+    line_batches = [b.pk for b in batches if b.channel == Channel.LINE]
+    email_batches = [b.pk for b in batches if b.channel == Channel.EMAIL]
+    if line_batches:
+        rows = (
+            Delivery.objects.filter(batch_id__in=line_batches)
+            .order_by("pk")
+            .values_list("batch_id", "identity__line_user_id")
+        )
+        for batch_id, user_id in rows:
+            recipients[batch_id].append(user_id)
+    if email_batches:
+        for batch_id, address in (
+            Delivery.objects.filter(batch_id__in=email_batches)
+            .order_by("pk")
+            .values_list("batch_id", "email_citizen__email")
+        ):
+            recipients[batch_id].append(address)
     if pool is None:
         outcomes = [_send_http(job, channel, b, recipients[b.pk]) for b in batches]
     else:
@@ -326,12 +474,13 @@ def job_run(job_id: int, *, threads: int = 8, deadline: dt.datetime | None = Non
 
     This thread does all database work; a pool of ``threads`` does only the HTTP calls.
     """
-    job = DeliveryJob.objects.select_related("municipality").get(pk=job_id)
+    job = DeliveryJob.objects.select_related("municipality", "template").get(pk=job_id)
     if job.status in (JobStatus.DONE, JobStatus.CANCELLED):
         return job
     job_prepare(job_id)
-    job.refresh_from_db()
-    channel = LineChannel.objects.get(municipality=job.municipality)
+    # Loaded with its template and city so the sending threads never touch the database.
+    job = DeliveryJob.objects.select_related("municipality", "template").get(pk=job_id)
+    channel = LineChannel.objects.filter(municipality=job.municipality).first()
     pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix=f"job{job_id}") if threads > 1 else None
     try:
         while True:
@@ -359,9 +508,12 @@ def job_run(job_id: int, *, threads: int = 8, deadline: dt.datetime | None = Non
 
 
 def jobs_resume() -> list[int]:
-    """Jobs a killed worker left unfinished; a worker calls this when it starts."""
+    """Jobs a killed worker left unfinished, and scheduled jobs now due; a worker calls this when it starts."""
     return list(
-        DeliveryJob.objects.filter(status__in=[JobStatus.PENDING, JobStatus.SENDING], scheduled_at__isnull=True)
+        DeliveryJob.objects.filter(
+            Q(scheduled_at__isnull=True) | Q(scheduled_at__lte=clock.now()),
+            status__in=[JobStatus.PENDING, JobStatus.SENDING],
+        )
         .values_list("pk", flat=True)
         .order_by("pk")
     )

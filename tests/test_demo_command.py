@@ -18,13 +18,22 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _run_demo(var_dir: Path, port: int) -> tuple[str, int]:
+def _run_demo(var_dir: Path, port: int, sandbox_port: int) -> tuple[str, int]:
     env = {
         k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "MADOGUCHI_TESTING")
     }
     env["MADOGUCHI_VAR_DIR"] = str(var_dir)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "madoguchi.cli", "demo", "--port", str(port), "--residents", "300"],
+        [
+            sys.executable,
+            "-m",
+            "madoguchi.cli",
+            "demo",
+            f"--port={port}",
+            "--residents=300",
+            "--friends=500",
+            f"--sandbox-port={sandbox_port}",
+        ],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -48,6 +57,11 @@ def _run_demo(var_dir: Path, port: int) -> tuple[str, int]:
         assert "デモ環境です" in body and "shimin-clerk" in body
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/madoguchi/madoguchi.css", timeout=10) as response:
             assert response.status == 200
+        # The phone page talks to the sandbox the demo started; the rich menus were created there.
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/demo/phone/", timeout=10) as response:
+            assert "友だち追加" in response.read().decode()
+        with urllib.request.urlopen(f"http://127.0.0.1:{sandbox_port}/sandbox/summary", timeout=10) as response:
+            assert response.status == 200
     finally:
         proc.send_signal(signal.SIGINT)
         rest, _ = proc.communicate(timeout=30)
@@ -55,15 +69,15 @@ def _run_demo(var_dir: Path, port: int) -> tuple[str, int]:
 
 
 def test_demo__serves_prints_logins_stops_cleanly_and_reuses_data(tmp_path: Path) -> None:
-    first, code = _run_demo(tmp_path, _free_port())
+    first, code = _run_demo(tmp_path, _free_port(), _free_port())
     assert code == 0, first
     for username in ("shimin-clerk", "shimin-chief", "hoken-clerk", "kikaku-admin", "sysadmin"):
         assert username in first
-    assert "seeded" in first
+    assert "seeded" in first and "/demo/phone/" in first
     assert (tmp_path / "madoguchi.sqlite3").exists()
     import sqlite3
 
     with sqlite3.connect(tmp_path / "madoguchi.sqlite3") as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal"
-    second, code = _run_demo(tmp_path, _free_port())
+    second, code = _run_demo(tmp_path, _free_port(), _free_port())
     assert code == 0 and "already seeded" in second

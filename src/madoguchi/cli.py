@@ -46,14 +46,31 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from django.conf import settings
     from django.core.management import call_command
 
+    host, port = args.host, args.port
+    url = f"http://{host}:{port}/"
+    sandbox_url = f"http://127.0.0.1:{args.sandbox_port}"
+    os.environ.setdefault("SITE_URL", url.rstrip("/"))
     print("madoguchi デモを準備しています… (Preparing the demo…)", flush=True)
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
     call_command("seed", residents=args.residents, verbosity=1)
+    call_command("seed_line", sandbox_url=sandbox_url, friends=args.friends, verbosity=1)
 
-    host, port = args.host, args.port
-    url = f"http://{host}:{port}/"
+    from madoguchi.messaging.demo import DEMO_ACCESS_TOKEN, DEMO_CHANNEL_ID, DEMO_CHANNEL_SECRET
+
     env = {**os.environ, "MADOGUCHI_DEMO": "1", "MADOGUCHI_VAR_DIR": str(var_dir)}
+    # The LINE platform's stand-in: residents' webhook events come from it, the city's messages go to it.
+    sandbox = subprocess.Popen(
+        [
+            *_python(),
+            "sandbox",
+            f"--port={args.sandbox_port}",
+            f"--token={DEMO_ACCESS_TOKEN}",
+            f"--secret={DEMO_CHANNEL_SECRET}",
+            f"--webhook-url={url}line/webhook/{DEMO_CHANNEL_ID}/",
+        ],
+        env=env,
+    )
     web = subprocess.Popen(
         [
             sys.executable,
@@ -80,14 +97,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     worker = subprocess.Popen([*_python(), "worker"], env=env)
     from madoguchi.core.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 
-    if not _wait_for(url + "healthz", web):
-        print("Web server did not start. / Webサーバーを起動できませんでした。", file=sys.stderr)
-        _stop(web, worker)
+    if not _wait_for(url + "healthz", web) or not _wait_for(sandbox_url + "/sandbox/summary", sandbox):
+        print("Web server or LINE sandbox did not start. / 起動できませんでした。", file=sys.stderr)
+        _stop(web, worker, sandbox)
         return 1
+    _demo_rich_menus()
     print()
     print("=" * 64)
     print(f"  madoguchi デモ: {url}")
     print(f"  職員用画面 (staff console): {url}staff/")
+    print(f"  スマホ市役所を試す (the LINE phone demo): {url}demo/phone/")
+    print(f"  LINEサンドボックス (LINE sandbox): {sandbox_url}")
     print(f"  データベース (database): {settings.DATABASES['default']['NAME']}")
     print(f"  デモ用ログイン（パスワードは共通 / password for all）: {DEMO_PASSWORD}")
     for account in DEMO_ACCOUNTS:
@@ -107,13 +127,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
     while not stopping:
-        if web.poll() is not None or worker.poll() is not None:
+        if web.poll() is not None or worker.poll() is not None or sandbox.poll() is not None:
             print("A process ended unexpectedly; stopping. / プロセスが終了したため停止します。", file=sys.stderr)
             break
         time.sleep(0.5)
-    _stop(web, worker)
+    _stop(web, worker, sandbox)
     print("停止しました。(Stopped.)")
     return 0
+
+
+def _demo_rich_menus() -> None:
+    """The sandbox keeps rich menus in memory: create them again on every start."""
+    from madoguchi.line.models import LineChannel
+    from madoguchi.line.richmenu import rich_menus_default, rich_menus_sync
+
+    for channel in LineChannel.objects.select_related("municipality"):
+        rich_menus_default(channel.municipality)
+        rich_menus_sync(channel)
 
 
 def _wait_for(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> bool:
@@ -254,6 +284,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     demo.add_argument("--residents", type=int, default=41000)
+    demo.add_argument("--friends", type=int, default=20000, help="simulated LINE friends")
+    demo.add_argument("--sandbox-port", type=int, default=int(os.environ.get("SANDBOX_PORT", "8201")))
     demo.set_defaults(func=cmd_demo)
 
     serve = sub.add_parser("serve", help="production web server")
@@ -299,6 +331,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["sandbox"]:
+        # argparse's REMAINDER does not take options (``--port=…``) that come first; pass them on whole.
+        return cmd_sandbox(argparse.Namespace(rest=argv[1:]))
     args = build_parser().parse_args(argv)
     return int(args.func(args) or 0)
 

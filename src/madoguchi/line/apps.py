@@ -5,3 +5,18 @@ class LineConfig(AppConfig):
     name = "madoguchi.line"
     label = "line"
     verbose_name = "LINE公式アカウント"
+
+    def ready(self) -> None:
+        from madoguchi.citizens.signals import citizen_link_changed
+
+        citizen_link_changed.connect(_switch_rich_menu, dispatch_uid="line.switch_rich_menu")
+
+
+def _switch_rich_menu(sender: object, citizen_id: int, linked: bool, **kwargs: object) -> None:
+    """A resident linked or unlinked their account: their rich menu follows (in the background)."""
+    from madoguchi.citizens.models import LineIdentity
+    from madoguchi.line.tasks import apply_rich_menu
+
+    identity_id = LineIdentity.objects.filter(citizen_id=citizen_id).values_list("pk", flat=True).first()
+    if identity_id is not None:
+        apply_rich_menu.enqueue(identity_id)

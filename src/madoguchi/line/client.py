@@ -19,9 +19,12 @@ from linebot.v3.messaging import (
     ApiException,
     Configuration,
     MessagingApi,
+    MessagingApiBlob,
     MulticastRequest,
     PushMessageRequest,
     ReplyMessageRequest,
+    RichMenuBulkLinkRequest,
+    RichMenuRequest,
     TextMessage,
 )
 
@@ -88,6 +91,21 @@ def _api_for(host: str, access_token: str) -> MessagingApi:
     return MessagingApi(ApiClient(configuration))
 
 
+@functools.lru_cache(maxsize=32)
+def _blob_api_for(host: str, access_token: str) -> MessagingApiBlob:
+    return MessagingApiBlob(ApiClient(Configuration(host=host, access_token=access_token)))
+
+
+def _call(call: Callable[[], Any]) -> Any:
+    """Run a management call (rich menus); failures typed as for sends."""
+    try:
+        return call()
+    except ApiException as exc:
+        raise _classify(exc) from None
+    except urllib3.exceptions.HTTPError as exc:
+        raise LineRetryableError(f"network: {type(exc).__name__}") from None
+
+
 def _send(call: Callable[[], Any], *, with_retry_key: bool) -> SendResult:
     """Run one API call and turn its outcome into a result or a typed failure."""
     try:
@@ -137,3 +155,47 @@ class LineClient:
             lambda: api.multicast_with_http_info(request, x_line_retry_key=retry_key, _request_timeout=TIMEOUT_SECONDS),
             with_retry_key=True,
         )
+
+    # --- rich menus ------------------------------------------------------------
+    def rich_menu_create(self, channel: LineChannel, menu: dict[str, Any], image: bytes, content_type: str) -> str:
+        """Create a rich menu and upload its image; returns LINE's rich menu id."""
+        api = self._api(channel)
+        request = RichMenuRequest.from_dict(menu)
+        created = _call(lambda: api.create_rich_menu(request, _request_timeout=TIMEOUT_SECONDS))
+        blob = _blob_api_for(channel.blob_base_url.rstrip("/"), channel.access_token)
+        _call(
+            lambda: blob.set_rich_menu_image(
+                created.rich_menu_id,
+                image,
+                _headers={"Content-Type": content_type},
+                _request_timeout=TIMEOUT_SECONDS,
+            )
+        )
+        return str(created.rich_menu_id)
+
+    def rich_menu_delete(self, channel: LineChannel, rich_menu_id: str) -> None:
+        api = self._api(channel)
+        try:
+            _call(lambda: api.delete_rich_menu(rich_menu_id, _request_timeout=TIMEOUT_SECONDS))
+        except LinePermanentError as exc:
+            if exc.status != 404:  # already gone is fine
+                raise
+
+    def rich_menu_set_default(self, channel: LineChannel, rich_menu_id: str) -> None:
+        api = self._api(channel)
+        _call(lambda: api.set_default_rich_menu(rich_menu_id, _request_timeout=TIMEOUT_SECONDS))
+
+    def rich_menu_link(self, channel: LineChannel, *, user_id: str, rich_menu_id: str) -> None:
+        api = self._api(channel)
+        _call(lambda: api.link_rich_menu_id_to_user(user_id, rich_menu_id, _request_timeout=TIMEOUT_SECONDS))
+
+    def rich_menu_unlink(self, channel: LineChannel, *, user_id: str) -> None:
+        api = self._api(channel)
+        _call(lambda: api.unlink_rich_menu_id_from_user(user_id, _request_timeout=TIMEOUT_SECONDS))
+
+    def rich_menu_link_many(self, channel: LineChannel, *, user_ids: Sequence[str], rich_menu_id: str) -> None:
+        if not 1 <= len(user_ids) <= MAX_MULTICAST_RECIPIENTS:
+            raise LinePermanentError(f"1 to {MAX_MULTICAST_RECIPIENTS} users per bulk link")
+        api = self._api(channel)
+        request = RichMenuBulkLinkRequest(richMenuId=rich_menu_id, userIds=list(user_ids))
+        _call(lambda: api.link_rich_menu_id_to_users(request, _request_timeout=TIMEOUT_SECONDS))

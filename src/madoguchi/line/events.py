@@ -6,11 +6,13 @@ import logging
 from typing import Any
 
 from madoguchi.citizens import services as citizen_services
+from madoguchi.citizens.models import LineIdentity
 from madoguchi.citizens.selectors import line_identity_get
 from madoguchi.core.text import normalize_text
 from madoguchi.line import postbacks
-from madoguchi.line.client import LineClient, LinePermanentError
+from madoguchi.line.client import LineClient, LineError, LinePermanentError
 from madoguchi.line.models import KeywordReply, LineChannel
+from madoguchi.line.richmenu import rich_menu_apply
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +38,14 @@ def _user_id(event: dict[str, Any]) -> str:
     return str(source.get("userId", "")) if source.get("type") == "user" else ""
 
 
+def _apply_rich_menu(identity: LineIdentity) -> None:
+    """New friends see LINE's default menu; a linked resident (or disaster mode) needs their own."""
+    try:
+        rich_menu_apply(identity)
+    except LineError as exc:
+        logger.warning("rich menu not linked (status %s)", exc.status)
+
+
 def keyword_reply(channel: LineChannel, text: str) -> str | None:
     words = normalize_text(text).lower()
     for entry in KeywordReply.objects.filter(municipality_id=channel.municipality_id, active=True):
@@ -52,8 +62,9 @@ def handle(channel: LineChannel, event: dict[str, Any]) -> None:
         return  # group and room events are not used
     municipality = channel.municipality
     if kind == "follow":
-        citizen_services.line_identity_follow(municipality=municipality, line_user_id=user_id)
+        identity = citizen_services.line_identity_follow(municipality=municipality, line_user_id=user_id)
         _reply(channel, event, [channel.greeting.format(city=municipality.name)])
+        _apply_rich_menu(identity)
     elif kind == "unfollow":
         citizen_services.line_identity_unfollow(municipality=municipality, line_user_id=user_id)
     elif kind == "message":
@@ -64,9 +75,10 @@ def handle(channel: LineChannel, event: dict[str, Any]) -> None:
         else:
             _reply(channel, event, ["文字で送ってください。写真やスタンプにはお答えできません。"])
     elif kind == "postback":
-        identity = line_identity_get(municipality=municipality, line_user_id=user_id)
-        if identity is None:  # a postback from someone we never saw follow: treat as a follow
-            identity = citizen_services.line_identity_follow(municipality=municipality, line_user_id=user_id)
+        # A postback from someone we never saw follow is treated as a follow.
+        sender = line_identity_get(
+            municipality=municipality, line_user_id=user_id
+        ) or citizen_services.line_identity_follow(municipality=municipality, line_user_id=user_id)
         data = str((event.get("postback") or {}).get("data", ""))
-        texts = postbacks.dispatch(identity, data)
+        texts = postbacks.dispatch(sender, data)
         _reply(channel, event, texts if texts is not None else [CANNOT_HELP])

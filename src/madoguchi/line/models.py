@@ -17,6 +17,12 @@ class LineChannel(models.Model):
     channel_secret = models.CharField("チャネルシークレット", max_length=64)
     access_token = models.TextField("チャネルアクセストークン")
     api_base_url = models.URLField("Messaging API のURL", default="https://api.line.me")
+    # Rich menu images go to a second host (api-data.line.me); the sandbox serves both on one port.
+    data_api_base_url = models.URLField("画像アップロードのURL", blank=True, default="https://api-data.line.me")
+    # LIFF apps belong to a LINE Login channel; its id is the audience of the residents' ID tokens.
+    login_channel_id = models.CharField("LINEログインのチャネルID", max_length=20, blank=True)
+    liff_id = models.CharField("LIFF ID", max_length=40, blank=True)
+    disaster_mode = models.BooleanField("災害モード", default=False)
     greeting = models.TextField(
         "友だち追加時のあいさつ",
         default="友だち追加ありがとうございます。{city}の公式アカウントです。\n下のメニューから、手続き・施設予約・防災情報・お問い合わせを選べます。",
@@ -28,6 +34,17 @@ class LineChannel(models.Model):
 
     def __str__(self) -> str:
         return f"LINE channel {self.channel_id}"
+
+    @property
+    def id_token_audience(self) -> str:
+        return self.login_channel_id or self.channel_id
+
+    @property
+    def blob_base_url(self) -> str:
+        """The sandbox serves images on its one port; LINE on api-data.line.me."""
+        if not self.data_api_base_url or self.api_base_url.startswith("http://"):
+            return self.api_base_url
+        return self.data_api_base_url
 
 
 class WebhookEventStatus(models.TextChoices):
@@ -76,3 +93,42 @@ class KeywordReply(models.Model):
 
     def __str__(self) -> str:
         return self.keywords
+
+
+class RichMenuState(models.TextChoices):
+    UNLINKED = "unlinked", "未連携"
+    LINKED = "linked", "住民記録と連携済み"
+    DISASTER = "disaster", "災害モード"
+
+
+class RichMenu(models.Model):
+    """A rich menu as data: a grid of labelled buttons, created on LINE by `rich_menus_sync`.
+
+    ``areas`` is a list of ``{"label": ..., "action": {...}}`` filled row by row into
+    ``rows`` × ``cols`` cells. Actions: ``message`` (text), ``postback`` (data),
+    ``liff`` (path of a resident page, e.g. ``/my/preferences/``), ``uri``.
+    """
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField("表示する相手", max_length=10, choices=RichMenuState.choices)
+    name = models.CharField("名前", max_length=300)
+    chat_bar_text = models.CharField("メニューバーの文字", max_length=14, default="メニュー")
+    rows = models.PositiveSmallIntegerField("行数", default=2)
+    cols = models.PositiveSmallIntegerField("列数", default=3)
+    areas = models.JSONField("ボタン")
+    image = models.FileField("画像（任意）", upload_to="richmenus/", blank=True)
+    line_rich_menu_id = models.CharField("LINE上のID", max_length=100, blank=True)
+    synced_at = models.DateTimeField("LINEへの反映日時", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "リッチメニュー"
+        verbose_name_plural = "リッチメニュー"
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["municipality", "state"], name="richmenu_unique_state"),
+            models.CheckConstraint(
+                condition=models.Q(rows__gte=1, rows__lte=2, cols__gte=1, cols__lte=4), name="richmenu_grid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -18,8 +18,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-ms", type=int, default=0)
     parser.add_argument("--failure-rate", type=float, default=0.0)
     parser.add_argument("--multicast-rate", type=float, default=200.0)
+    parser.add_argument("--webhook-url", default="", help="madoguchi's webhook URL, for simulated residents' events")
     args = parser.parse_args(argv)
-    sandbox = LineSandbox(access_token=args.token, channel_secret=args.secret, port=args.port)
+    sandbox = LineSandbox(
+        access_token=args.token, channel_secret=args.secret, port=args.port, webhook_url=args.webhook_url
+    )
     sandbox.state.latency_ms = args.latency_ms
     sandbox.state.failure_rate = args.failure_rate
     sandbox.state.buckets["multicast"].rate = args.multicast_rate

@@ -3,6 +3,7 @@ points; after restarts every recipient is recorded by the LINE sandbox exactly o
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import random
 import signal
@@ -62,8 +63,8 @@ def test_job__killed_worker_resumes_and_each_recipient_gets_exactly_one(city_a) 
         template = MessageTemplate.objects.create(
             municipality=city_a, key="t", title="t", body="訓練です", created_at=now
         )
-        # Scheduled, so nothing is sent from this process: only the worker subprocesses send.
-        job = services.broadcast(actor=None, template=template, filters={}, scheduled_at=now)
+        # Scheduled for later, so nothing is sent from this process: only the `deliver` subprocesses send.
+        job = services.broadcast(actor=None, template=template, filters={}, scheduled_at=now + dt.timedelta(hours=1))
         # Workers kill-test with a short lease so a killed batch comes back quickly.
         env = _worker_env()
         env["MESSAGING_LEASE_SECONDS"] = "2"

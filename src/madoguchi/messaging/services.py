@@ -102,6 +102,8 @@ def broadcast(
         require(actor, Perm.MESSAGE_SEND)
         if actor.municipality_id != template.municipality_id:
             raise DomainError("このテンプレートは使えません。")
+    if scheduled_at is not None and scheduled_at <= clock.now():
+        raise DomainError("送信予定日時には、これから先の日時を指定してください。", field="scheduled_at")
     job = DeliveryJob.objects.create(
         municipality_id=template.municipality_id,
         template=template,
@@ -111,8 +113,6 @@ def broadcast(
         created_at=clock.now(),
         scheduled_at=scheduled_at,
     )
-    if scheduled_at is not None and scheduled_at <= clock.now():
-        raise DomainError("送信予定日時には、これから先の日時を指定してください。", field="scheduled_at")
     audit_record(municipality=template.municipality, actor=actor, action="message.broadcast", obj=job)
     _enqueue_run(job.pk, run_after=scheduled_at)
     return job

@@ -190,6 +190,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         str(args.workers),
         "--threads",
         str(args.threads),
+        # Load the application once, before forking: a worker answers its first request (a
+        # webhook burst right after a deploy, say) without first importing everything.
+        "--preload",
         "--access-logfile",
         "-",
         "--access-logformat",

@@ -10,3 +10,8 @@ application = get_wsgi_application()
 from django.urls import get_resolver  # noqa: E402
 
 get_resolver().url_patterns  # noqa: B018
+
+# With gunicorn --preload this ran before forking: no worker may inherit a database connection.
+from django.db import connections  # noqa: E402
+
+connections.close_all()

@@ -6,7 +6,15 @@ import datetime as dt
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from madoguchi.citizens.models import Citizen, CitizenInterest, InterestKind, LineIdentity, PreferredChannel, School
+from madoguchi.citizens.models import (
+    Citizen,
+    CitizenInterest,
+    InterestKind,
+    LineIdentity,
+    LineIdentityStatus,
+    PreferredChannel,
+    School,
+)
 from madoguchi.core import clock
 from madoguchi.core.models import Municipality
 
@@ -17,6 +25,22 @@ REGISTRY_AGE = "registry_age"
 
 def line_identity_get(*, municipality: Municipality, line_user_id: str) -> LineIdentity | None:
     return LineIdentity.objects.filter(municipality=municipality, line_user_id=line_user_id).first()
+
+
+def line_identity_by_id(*, identity_id: int) -> LineIdentity | None:
+    return LineIdentity.objects.filter(pk=identity_id).first()
+
+
+def line_identity_of(*, citizen_id: int) -> LineIdentity | None:
+    return LineIdentity.objects.filter(citizen_id=citizen_id).first()
+
+
+def line_friend_user_ids(*, municipality_id: int, linked: bool | None = None) -> QuerySet[LineIdentity, str]:
+    """LINE user ids of the city's current friends, optionally only those (not) linked to the register."""
+    friends = LineIdentity.objects.filter(municipality_id=municipality_id, status=LineIdentityStatus.FOLLOWING)
+    if linked is not None:
+        friends = friends.filter(citizen__person__isnull=not linked)
+    return friends.order_by("pk").values_list("line_user_id", flat=True)
 
 
 def citizen_get(*, municipality: Municipality, citizen_id: int) -> Citizen | None:

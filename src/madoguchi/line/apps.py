@@ -14,9 +14,9 @@ class LineConfig(AppConfig):
 
 def _switch_rich_menu(sender: object, citizen_id: int, linked: bool, **kwargs: object) -> None:
     """A resident linked or unlinked their account: their rich menu follows (in the background)."""
-    from madoguchi.citizens.models import LineIdentity
+    from madoguchi.citizens.selectors import line_identity_of
     from madoguchi.line.tasks import apply_rich_menu
 
-    identity_id = LineIdentity.objects.filter(citizen_id=citizen_id).values_list("pk", flat=True).first()
-    if identity_id is not None:
-        apply_rich_menu.enqueue(identity_id)
+    identity = line_identity_of(citizen_id=citizen_id)
+    if identity is not None:
+        apply_rich_menu.enqueue(identity.pk)

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 
 from madoguchi.citizens.models import LineIdentity, LineIdentityStatus
-from madoguchi.citizens.selectors import citizen_is_linked
+from madoguchi.citizens.selectors import citizen_is_linked, line_friend_user_ids
 from madoguchi.core import clock
 from madoguchi.core.audit import audit_record
 from madoguchi.core.models import Municipality, StaffUser
@@ -205,15 +205,13 @@ def rich_menus_apply_all(channel_id: int) -> int:
     channel = LineChannel.objects.get(pk=channel_id)
     ids = _line_ids(channel.municipality_id)
     client = LineClient()
-    friends = LineIdentity.objects.filter(
-        municipality_id=channel.municipality_id, status=LineIdentityStatus.FOLLOWING
-    ).order_by("pk")
+    city = channel.municipality_id
     if channel.disaster_mode:
-        groups = {RichMenuState.DISASTER: friends.values_list("line_user_id", flat=True)}
+        groups = {RichMenuState.DISASTER: line_friend_user_ids(municipality_id=city)}
     else:
         groups = {
-            RichMenuState.LINKED: friends.filter(citizen__person__isnull=False).values_list("line_user_id", flat=True),
-            RichMenuState.UNLINKED: friends.filter(citizen__person__isnull=True).values_list("line_user_id", flat=True),
+            RichMenuState.LINKED: line_friend_user_ids(municipality_id=city, linked=True),
+            RichMenuState.UNLINKED: line_friend_user_ids(municipality_id=city, linked=False),
         }
     linked = 0
     for state, users in groups.items():

@@ -13,10 +13,10 @@ def process_webhook_events(event_ids: list[int]) -> int:
 
 @task()
 def apply_rich_menu(identity_id: int) -> str:
-    from madoguchi.citizens.models import LineIdentity
+    from madoguchi.citizens.selectors import line_identity_by_id
     from madoguchi.line.richmenu import rich_menu_apply
 
-    identity = LineIdentity.objects.filter(pk=identity_id).first()
+    identity = line_identity_by_id(identity_id=identity_id)
     return rich_menu_apply(identity) if identity else ""
 
 

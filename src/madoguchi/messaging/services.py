@@ -23,8 +23,8 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Count, Q
 
-from madoguchi.citizens.models import Citizen, LineIdentity, LineIdentityStatus, PreferredChannel
-from madoguchi.citizens.selectors import email_recipients, line_recipients
+from madoguchi.citizens.models import Citizen, LineIdentityStatus, PreferredChannel
+from madoguchi.citizens.selectors import citizen_get, email_recipients, line_identity_of, line_recipients
 from madoguchi.core import clock
 from madoguchi.core.audit import audit_record
 from madoguchi.core.errors import DomainError
@@ -174,9 +174,12 @@ def segment_save(*, actor: StaffUser, name: str, filters: dict[str, list[str]]) 
 def _personal_recipient(job: DeliveryJob, citizen: Citizen) -> Delivery:
     """The one row of a personal message: e-mail if the citizen chose it, else LINE."""
     now = clock.now()
-    citizen = Citizen.objects.get(pk=citizen.pk)  # the caller's copy may predate a 受信設定 change
+    fresh = citizen_get(municipality=job.municipality, citizen_id=citizen.pk)  # the caller's copy may be stale
+    if fresh is None:
+        raise DomainError("この方のアカウントは見つかりません。")
+    citizen = fresh
     wants_email = citizen.preferred_channel == PreferredChannel.EMAIL and citizen.email and citizen.email_verified_at
-    identity = LineIdentity.objects.filter(citizen=citizen).first()
+    identity = line_identity_of(citizen_id=citizen.pk)
     if wants_email or identity is None:
         if not (citizen.email and citizen.email_verified_at):
             raise DomainError("この方には連絡手段（LINE・確認済みのメール）がありません。")

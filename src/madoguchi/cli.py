@@ -206,12 +206,18 @@ def cmd_worker(args: argparse.Namespace) -> int:
     _django_setup()
     from django.core.management import call_command
 
+    from madoguchi.line.services import webhook_events_stalled
+    from madoguchi.line.tasks import process_webhook_events
     from madoguchi.messaging.services import jobs_resume
     from madoguchi.messaging.tasks import run_delivery_job
 
     # Jobs a killed worker left behind are queued again; batches already sent are not resent.
     for job_id in jobs_resume():
         run_delivery_job.enqueue(job_id)
+    # Webhook events whose worker stopped before handling them (each is still handled only once).
+    stalled = webhook_events_stalled()
+    if stalled:
+        process_webhook_events.enqueue(stalled)
     options: dict[str, object] = {"queue_name": "*"}
     if args.batch:
         options["batch"] = True

@@ -14,6 +14,7 @@ staff_patterns: list[URLPattern | URLResolver] = [
     path("residents/", include(("madoguchi.residents.urls", "residents"))),
     path("citizens/", include((citizen_urls.staff_urlpatterns, "citizens"))),
     path("messages/", include(("madoguchi.messaging.urls", "messages"))),
+    path("line/", include(("madoguchi.line.staff_urls", "line"))),
 ]
 
 # The demo's phone (404 outside demo mode).

@@ -88,6 +88,11 @@ def test_resident_follows_sets_preferences_in_liff_and_receives_staff_message(
     staff.get_by_role("button", name="確認").click()
     staff.wait_for_url(f"{live_server.url}/staff/")
 
+    # The city's LINE account as 企画政策課 sees it: 40 seeded friends and this resident.
+    staff.get_by_role("link", name="LINE公式アカウント").click()
+    staff.get_by_text("41人（うち住民記録と連携 0人）", exact=False).wait_for()
+    _check(staff, "phone-04a-staff-line-account")
+    staff.goto(f"{live_server.url}/staff/")
     staff.get_by_role("link", name="LINE・メール配信").click()
     staff.get_by_role("link", name="新しい配信").click()
     staff.get_by_label("テンプレート").select_option(label="防災訓練のお知らせ (第1版)")

@@ -8,6 +8,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from madoguchi.citizens.models import LinkCode
 from madoguchi.core import clock
 from madoguchi.core.models import AuditEvent
+from madoguchi.line.models import KeywordReply, LineChannel
 from madoguchi.messaging.models import DeliveryJob, JobStatus, MessageTemplate
 from madoguchi.residents.models import Movement, Person
 
@@ -59,11 +60,21 @@ def test_staff_of_a__cannot_read_or_change_b(persona: str, city_a, city_b, resid
         municipality=city_b, template=template_b, text="高萩の配信", created_at=clock.now(), scheduled_at=clock.now()
     )
     markers.append("高萩のお知らせ")
+    channel_b = LineChannel.objects.create(
+        municipality=city_b,
+        channel_id="2000082147",
+        channel_secret="s",
+        access_token="t",
+        api_base_url="http://127.0.0.1:9",
+    )
+    reply_b = KeywordReply.objects.create(municipality=city_b, keywords="高萩のキーワード", reply="高萩の返信")
+    markers += ["高萩の返信", "2000082147"]
     values = {
         "person_id": person_b.pk,
         "household_id": person_b.household_id,
         "kind": "move_out",
         "job_id": job_b.pk,
+        "reply_id": reply_b.pk,
     }
     post_data = {
         "occurred_on": "2024-04-01",
@@ -86,6 +97,11 @@ def test_staff_of_a__cannot_read_or_change_b(persona: str, city_a, city_b, resid
         "q": "タカハギ",
         "include_removed": "on",
         "action": "issue",
+        "keywords": "侵入",
+        "reply": "侵入",
+        "priority": "1",
+        "on": "1",
+        "confirm": "on",
     }
     for name, params in _staff_routes():
         if name in ("staff:logout", "staff:login"):
@@ -108,6 +124,9 @@ def test_staff_of_a__cannot_read_or_change_b(persona: str, city_a, city_b, resid
     assert not LinkCode.objects.exists()
     job_b.refresh_from_db()
     assert job_b.status == JobStatus.PENDING
+    channel_b.refresh_from_db()
+    reply_b.refresh_from_db()
+    assert not channel_b.disaster_mode and reply_b.reply == "高萩の返信"
     # Nothing was registered in A under B's household number either.
     assert not Person.objects.filter(municipality=city_a, family_name="侵入").exists()
 

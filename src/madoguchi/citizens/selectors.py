@@ -133,3 +133,13 @@ def line_recipients(*, municipality: Municipality, filters: dict[str, list[str]]
 def email_recipients(*, municipality: Municipality, filters: dict[str, list[str]]) -> QuerySet[Citizen]:
     """Citizens reached by e-mail: they chose e-mail and confirmed their address."""
     return _citizens_matching(municipality, filters).filter(_prefers_email()).order_by("pk")
+
+
+def line_friend_counts(*, municipality_id: int) -> dict[str, int]:
+    """How many residents follow the city's account, have blocked it, and are linked to the register."""
+    identities = LineIdentity.objects.filter(municipality_id=municipality_id)
+    return {
+        "following": identities.filter(status=LineIdentityStatus.FOLLOWING).count(),
+        "blocked": identities.filter(status=LineIdentityStatus.BLOCKED).count(),
+        "linked": identities.filter(status=LineIdentityStatus.FOLLOWING, citizen__person__isnull=False).count(),
+    }

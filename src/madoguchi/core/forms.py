@@ -73,9 +73,16 @@ REQUIRED = "{label}を入力してください。"
 
 
 def _required_messages(form: forms.Form) -> None:
+    """Japanese messages that name the field; a message a field sets for itself is kept."""
+    default_required = forms.Field.default_error_messages["required"]
     for f in form.fields.values():
-        f.error_messages.setdefault("required", REQUIRED.format(label=f.label))
-        f.error_messages["required"] = REQUIRED.format(label=f.label)
+        if f.error_messages.get("required") == default_required:
+            if isinstance(f, forms.BooleanField):
+                f.error_messages["required"] = f"「{f.label}」にチェックを入れてください。"
+            elif isinstance(f, forms.ChoiceField):
+                f.error_messages["required"] = f"{f.label}を選んでください。"
+            else:
+                f.error_messages["required"] = REQUIRED.format(label=f.label)
         if isinstance(f, forms.ChoiceField):
             f.error_messages["invalid_choice"] = f"{f.label}の選択肢から選んでください。"
         if isinstance(f, forms.CharField) and f.max_length:

@@ -17,9 +17,10 @@ from madoguchi.citizens.models import LineIdentity, LineIdentityStatus
 from madoguchi.citizens.selectors import citizen_is_linked, line_friend_user_ids
 from madoguchi.core import clock
 from madoguchi.core.audit import audit_record
+from madoguchi.core.errors import DomainError
 from madoguchi.core.models import Municipality, StaffUser
 from madoguchi.core.permissions import Perm, require
-from madoguchi.line.client import LineClient
+from madoguchi.line.client import LineClient, LineError
 from madoguchi.line.models import LineChannel, RichMenu, RichMenuState
 
 WIDTH = 2500
@@ -247,3 +248,26 @@ def disaster_mode_set(*, actor: StaffUser, on: bool) -> LineChannel:
 
     transaction.on_commit(lambda: apply_rich_menus_to_all.enqueue(channel.pk))
     return channel
+
+
+def rich_menus_publish(*, actor: StaffUser) -> int:
+    """Staff: (re)create the city's menus on LINE and relink every friend. Audited."""
+    require(actor, Perm.LINE_MANAGE)
+    channel = LineChannel.objects.filter(municipality_id=actor.municipality_id).select_related("municipality").first()
+    if channel is None:
+        raise DomainError(
+            "LINEチャネルが登録されていません。運用担当者に `madoguchi manage linechannel` を依頼してください。"
+        )
+    rich_menus_default(channel.municipality)
+    try:
+        count = rich_menus_sync(channel)
+    except LineError as exc:
+        raise DomainError(
+            f"LINEにリッチメニューを作成できませんでした（応答 {exc.status or '通信エラー'}）。"
+            "チャネルアクセストークンと接続先を確認してください。"
+        ) from exc
+    audit_record(municipality=channel.municipality, actor=actor, action="line.rich_menus_sync", obj=channel)
+    from madoguchi.line.tasks import apply_rich_menus_to_all
+
+    apply_rich_menus_to_all.enqueue(channel.pk)
+    return count

@@ -86,6 +86,15 @@ AUDIT_ACTIONS = {
     "citizen.sign_in_email": "メールでのログイン",
     "citizen.preferences": "受信設定の変更",
     "message.broadcast": "一斉配信",
+    "message.notify": "個別の通知",
+    "message.cancel": "送信予約の取り消し",
+    "message.template_save": "配信テンプレートの保存",
+    "message.segment_save": "配信先の条件の保存",
+    "line.channel_connect": "LINEチャネルの接続",
+    "line.keyword_save": "キーワード応答の保存",
+    "line.rich_menus_sync": "リッチメニューの作成",
+    "line.disaster_mode_on": "災害モードの開始",
+    "line.disaster_mode_off": "災害モードの終了",
 }
 
 

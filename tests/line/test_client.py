@@ -49,3 +49,15 @@ def test_push__more_than_five_messages_is_refused_before_sending(channel, line_s
     with pytest.raises(LinePermanentError):
         LineClient().push(channel, to=USER, texts=["x"] * 6, retry_key=new_retry_key())
     assert line_sandbox.state.requests == {}
+
+
+def test_broadcast__reaches_every_friend_once_per_retry_key_within_the_hourly_budget(channel, line_sandbox) -> None:
+    key = new_retry_key()
+    first = LineClient().broadcast(channel, texts=["防災訓練のお知らせ"], retry_key=key)
+    again = LineClient().broadcast(channel, texts=["防災訓練のお知らせ"], retry_key=key)
+    assert (first.already_accepted, again.already_accepted) == (False, True)
+    assert [(d.endpoint, d.to) for d in line_sandbox.state.deliveries] == [("broadcast", "*")]
+    for _ in range(58):  # 60 requests in all (the refused repeat counts too)
+        LineClient().broadcast(channel, texts=["x"], retry_key=new_retry_key())
+    with pytest.raises(LineRetryableError):  # the 61st in the hour: 429
+        LineClient().broadcast(channel, texts=["x"], retry_key=new_retry_key())

@@ -13,7 +13,7 @@ from madoguchi.core import clock
 from madoguchi.core.errors import DomainError
 from madoguchi.line.client import LineClient
 from madoguchi.messaging import services
-from madoguchi.messaging.models import BatchStatus, DeliveryBatch, DeliveryStatus, JobStatus
+from madoguchi.messaging.models import BatchStatus, DeliveryBatch, DeliveryStatus, JobStatus, Segment
 
 from ..conftest import make_staff
 
@@ -42,6 +42,20 @@ def test_broadcast__reaches_each_follower_of_the_segment_once(
     progress = services.job_progress(job)
     assert (progress.total, progress.sent, progress.blocked, progress.failed, progress.done) == (1203, 1200, 3, 0, True)
     assert progress.percent == 100
+
+
+def test_broadcast__to_a_saved_segment_and_never_another_citys(
+    city_a, city_b, channel, line_sandbox, followers, template
+) -> None:
+    targets = followers(3, topic="子育て")
+    followers(2, topic="防災")
+    segment = Segment.objects.create(municipality=city_a, name="子育て", filters={"topic": ["子育て"]})
+    job = services.broadcast(actor=None, template=template, segment=segment, context=CONTEXT)
+    services.job_run(job.pk)
+    assert set(_delivered(line_sandbox)) == {i.line_user_id for i in targets}
+    theirs = Segment.objects.create(municipality=city_b, name="高萩", filters={})
+    with pytest.raises(DomainError, match="この配信先は使えません"):
+        services.broadcast(actor=None, template=template, segment=theirs, context=CONTEXT)
 
 
 def test_broadcast__needs_the_send_permission(city_a, channel, template) -> None:

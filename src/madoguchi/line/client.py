@@ -17,6 +17,7 @@ import urllib3
 from linebot.v3.messaging import (
     ApiClient,
     ApiException,
+    BroadcastRequest,
     Configuration,
     MessagingApi,
     MessagingApiBlob,
@@ -153,6 +154,16 @@ class LineClient:
         api = self._api(channel)
         return _send(
             lambda: api.multicast_with_http_info(request, x_line_retry_key=retry_key, _request_timeout=TIMEOUT_SECONDS),
+            with_retry_key=True,
+        )
+
+    def broadcast(self, channel: LineChannel, *, texts: Sequence[str], retry_key: str) -> SendResult:
+        """To every friend of the account, including those who added it before madoguchi was connected
+        (LINE allows few broadcasts an hour; per-resident outcomes are not reported)."""
+        request = BroadcastRequest(messages=_messages(texts), notificationDisabled=False)
+        api = self._api(channel)
+        return _send(
+            lambda: api.broadcast_with_http_info(request, x_line_retry_key=retry_key, _request_timeout=TIMEOUT_SECONDS),
             with_retry_key=True,
         )
 

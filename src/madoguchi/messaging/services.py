@@ -93,15 +93,21 @@ def broadcast(
     *,
     actor: StaffUser | None,
     template: MessageTemplate,
-    filters: dict[str, list[str]],
+    segment: Segment | None = None,
+    filters: dict[str, list[str]] | None = None,
     context: dict[str, Any] | None = None,
     scheduled_at: dt.datetime | None = None,
 ) -> DeliveryJob:
-    """Send a template to everyone matching ``filters`` (a segment's saved filter)."""
+    """Send a template to everyone in ``segment`` (or matching ``filters``; neither: everyone)."""
     if actor is not None:
         require(actor, Perm.MESSAGE_SEND)
         if actor.municipality_id != template.municipality_id:
             raise DomainError("このテンプレートは使えません。")
+    if segment is not None:
+        if segment.municipality_id != template.municipality_id:
+            raise DomainError("この配信先は使えません。", field="segment")
+        filters = dict(segment.filters)
+    filters = filters or {}
     if scheduled_at is not None and scheduled_at <= clock.now():
         raise DomainError("送信予定日時には、これから先の日時を指定してください。", field="scheduled_at")
     job = DeliveryJob.objects.create(

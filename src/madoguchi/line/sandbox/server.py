@@ -1,6 +1,6 @@
 """A loopback LINE platform for tests and the demo.
 
-Speaks the Messaging API endpoints madoguchi uses (reply, push, multicast, profile,
+Speaks the Messaging API endpoints madoguchi uses (reply, push, multicast, broadcast, profile,
 rich menus) and LINE Login's ID-token key set and verify endpoint; checks the channel
 access token, enforces per-endpoint rate limits with 429, honours ``X-Line-Retry-Key``
 with 409, can add latency and failures, and records every message. It can also play
@@ -35,23 +35,27 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from madoguchi.line.sandbox import richmenus
 
-DEFAULT_LIMITS = {"reply": 2000.0, "push": 2000.0, "multicast": 200.0}
+DEFAULT_LIMITS = {"reply": 2000.0, "push": 2000.0, "multicast": 200.0, "broadcast": 60 / 3600}
+BROADCAST_TO = "*"  # how the record shows a broadcast: to every friend
+# LINE allows broadcasts in an hourly budget rather than per second: the whole hour's worth at once.
+BURSTS = {"broadcast": 60.0}
 MAX_MULTICAST = 500
 
 
 class TokenBucket:
-    """Requests per second with a burst of one second's worth."""
+    """Requests per second with a burst of one second's worth (or ``burst``)."""
 
-    def __init__(self, rate: float) -> None:
+    def __init__(self, rate: float, burst: float | None = None) -> None:
         self.rate = rate
-        self.tokens = rate
+        self.burst = burst or rate
+        self.tokens = self.burst
         self.updated = time.monotonic()
         self.lock = threading.Lock()
 
     def take(self) -> bool:
         with self.lock:
             now = time.monotonic()
-            self.tokens = min(self.rate, self.tokens + (now - self.updated) * self.rate)
+            self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
             self.updated = now
             if self.tokens >= 1:
                 self.tokens -= 1
@@ -90,7 +94,7 @@ class SandboxState:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
-        self.buckets = {name: TokenBucket(rate) for name, rate in self.limits.items()}
+        self.buckets = {name: TokenBucket(rate, BURSTS.get(name)) for name, rate in self.limits.items()}
         # LINE Login's signing key (ES256) for ID tokens; its public half is served as a JWK set.
         self.login_key = ec.generate_private_key(ec.SECP256R1())
         self.login_kid = secrets.token_hex(8)
@@ -354,6 +358,7 @@ class _Handler(BaseHTTPRequestHandler):
             "/v2/bot/message/reply": "reply",
             "/v2/bot/message/push": "push",
             "/v2/bot/message/multicast": "multicast",
+            "/v2/bot/message/broadcast": "broadcast",
         }.get(path)
         if endpoint is None:
             return self._send(404, {"message": "Not found"})
@@ -388,6 +393,8 @@ class _Handler(BaseHTTPRequestHandler):
                 recipients = [user]
             elif endpoint == "push":
                 recipients = [str(body.get("to", ""))]
+            elif endpoint == "broadcast":
+                recipients = [BROADCAST_TO]
             else:
                 recipients = [str(u) for u in body.get("to") or []]
                 if not 1 <= len(recipients) <= MAX_MULTICAST:

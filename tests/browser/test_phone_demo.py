@@ -116,3 +116,53 @@ def test_resident_follows_sets_preferences_in_liff_and_receives_staff_message(
     log.get_by_text("磯原町磯原で12月6日（土）9時に防災訓練を行います", exact=False).wait_for(timeout=15000)
     _check(resident, "phone-06-message-received")
     staff_context.close()
+
+
+def test_counter_code_links_the_resident_and_their_menu_follows(
+    live_server, browser, phone, city_a, demo_line, residents
+) -> None:
+    person = residents.person(city_a, family_name="北茨城", given_name="花子")
+    resident = phone
+    resident.goto(f"{live_server.url}/demo/phone/")
+    resident.get_by_role("button", name="友だち追加").click()
+    resident.get_by_role("link", name="住民記録と連携").wait_for()
+
+    # At the counter: 市民課 checks identity and issues the one-time code.
+    clerk = make_staff(city_a, "clerk", username="madoguchi-taro")
+    device = TOTPDevice.objects.create(user=clerk, name="app", confirmed=True)
+    staff_context = browser.new_context(viewport={"width": 360, "height": 740}, locale="ja-JP")
+    staff = staff_context.new_page()
+    staff.goto(f"{live_server.url}/staff/login/")
+    staff.get_by_label("ユーザー名").fill("madoguchi-taro")
+    staff.get_by_label("パスワード").fill("pw-for-tests-only")
+    staff.get_by_role("button", name="ログイン").click()
+    staff.wait_for_url("**/staff/otp/**")
+    staff.get_by_label("確認コード（6桁）").fill(
+        str(TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()).zfill(6)
+    )
+    staff.get_by_role("button", name="確認").click()
+    staff.goto(f"{live_server.url}/staff/citizens/link/{person.pk}/")
+    staff.get_by_role("button", name="連携コードを発行する").click()
+    code = staff.locator("#link-code").inner_text()
+    _check(staff, "link-01-staff-code")
+
+    # In LINE: the resident types it (lower case, without hyphens, is fine).
+    resident.get_by_role("link", name="住民記録と連携").click()
+    liff = resident.frame_locator("#liff-frame")
+    liff.get_by_role("heading", name="住民記録との連携").wait_for()
+    liff.get_by_label("連携コード").fill(code.lower().replace("-", ""))
+    liff.get_by_role("button", name="連携する").click()
+    liff.get_by_text("住民記録と連携しました。", exact=False).wait_for()
+    frame = resident.frame(name="liff-frame")
+    assert frame is not None and axe_violations(frame) == []
+    resident.get_by_role("button", name="閉じる").click()
+    resident.get_by_role("link", name="マイページ").wait_for()  # the linked residents' menu
+    _check(resident, "link-02-linked-menu")
+
+    # Staff revoke the link (e.g. a lost phone): the menu goes back.
+    staff.reload()
+    staff.get_by_label("解除の理由").fill("携帯電話を紛失したとの申し出")
+    staff.get_by_role("button", name="連携を解除する").click()
+    staff.get_by_text("連携していません", exact=False).wait_for()
+    resident.get_by_role("link", name="住民記録と連携").wait_for(timeout=15000)
+    staff_context.close()

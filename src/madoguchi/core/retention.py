@@ -8,6 +8,7 @@ Resident records are not swept here: a 除票 must be kept 150 years
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -34,6 +35,15 @@ RULES: tuple[RetentionRule, ...] = (
 )
 RULES_BY_NAME = {r.name: r for r in RULES}
 
+# Rules of other apps: each registers its own in AppConfig.ready() (core never imports them).
+Sweep = Callable[[dt.datetime], int]  # deletes what is older than the cutoff; returns how many rows
+_APP_SWEEPS: dict[str, Sweep] = {}
+
+
+def register(rule: RetentionRule, sweep: Sweep) -> None:
+    RULES_BY_NAME[rule.name] = rule
+    _APP_SWEEPS[rule.name] = sweep
+
 
 def _cutoff(name: str, now: dt.datetime) -> dt.datetime:
     return now - dt.timedelta(days=RULES_BY_NAME[name].days)
@@ -52,6 +62,8 @@ def retention_sweep_run(*, now: dt.datetime | None = None) -> dict[str, int]:
             confirmed=False, created_at__lt=_cutoff("pending_totp", now)
         ).delete()[0],
     }
+    for name, sweep in _APP_SWEEPS.items():
+        removed[name] = sweep(_cutoff(name, now))
     return removed
 
 

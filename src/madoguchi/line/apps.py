@@ -11,6 +11,10 @@ class LineConfig(AppConfig):
 
         citizen_link_changed.connect(_switch_rich_menu, dispatch_uid="line.switch_rich_menu")
 
+        from madoguchi.line.retention import register_rules
+
+        register_rules()
+
 
 def _switch_rich_menu(sender: object, citizen_id: int, linked: bool, **kwargs: object) -> None:
     """A resident linked or unlinked their account: their rich menu follows (in the background)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
 import time_machine
@@ -12,9 +13,10 @@ from django.contrib.sessions.models import Session
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from madoguchi import cli
-from madoguchi.citizens.models import Citizen, EmailSignIn, LinkCode
+from madoguchi.citizens.models import Citizen, EmailSignIn, LineIdentity, LinkCode
 from madoguchi.core.retention import retention_sweep, retention_sweep_run
 from madoguchi.line.models import LineChannel, WebhookEvent, WebhookEventStatus
+from madoguchi.messaging.models import Channel, Delivery, DeliveryBatch, DeliveryJob, JobStatus, MessageTemplate
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
@@ -46,6 +48,7 @@ def test_sweep__removes_only_what_outlived_its_period(city_a, clerk_a, capsys) -
         "email_sign_ins": 0,
         "link_codes": 0,
         "line_webhook_events": 0,
+        "deliveries": 0,
     }
     assert list(AccessAttempt.objects.values_list("username", flat=True)) == ["recent"]
     assert list(AccessLog.objects.values_list("username", flat=True)) == ["recent"]
@@ -92,3 +95,40 @@ def test_sweep__residents_links_codes_and_line_events_by_their_own_periods(city_
     assert list(EmailSignIn.objects.values_list("token_hash", flat=True)) == ["today"]
     assert sorted(LinkCode.objects.values_list("code_hash", flat=True)) == ["recent", "stuck", "today"]
     assert sorted(WebhookEvent.objects.values_list("webhook_event_id", flat=True)) == ["recent", "stuck", "today"]
+
+
+def test_sweep__finished_deliveries_after_a_year_with_their_recipients(city_a) -> None:
+    identities = [
+        LineIdentity.objects.create(
+            municipality=city_a,
+            citizen=Citizen.objects.create(municipality=city_a, created_at=NOW),
+            line_user_id=f"U{i:032x}",
+            followed_at=NOW,
+        )
+        for i in range(3)
+    ]
+    template = MessageTemplate.objects.create(municipality=city_a, key="t", title="t", body="本文", created_at=NOW)
+
+    def job(days_ago: int, status: str) -> DeliveryJob:
+        when = NOW - dt.timedelta(days=days_ago)
+        made = DeliveryJob.objects.create(
+            municipality=city_a,
+            template=template,
+            text="本文",
+            created_at=when,
+            status=status,
+            finished_at=when if status == JobStatus.DONE else None,
+        )
+        batch = DeliveryBatch.objects.create(job=made, number=1, channel=Channel.LINE, retry_key=uuid.uuid4())
+        Delivery.objects.bulk_create(
+            Delivery(job=made, channel=Channel.LINE, identity=i, batch=batch, updated_at=when) for i in identities
+        )
+        return made
+
+    old_done, old_cancelled = job(400, JobStatus.DONE), job(400, JobStatus.CANCELLED)
+    recent, stuck = job(30, JobStatus.DONE), job(400, JobStatus.SENDING)  # unfinished: its worker resumes it
+    with _at(NOW):
+        assert retention_sweep_run()["deliveries"] == 2
+    assert set(DeliveryJob.objects.values_list("pk", flat=True)) == {recent.pk, stuck.pk}
+    assert not Delivery.objects.filter(job__in=[old_done, old_cancelled]).exists()
+    assert Delivery.objects.filter(job=recent).count() == len(identities)

@@ -77,3 +77,30 @@ def fits_width(page) -> bool:
 def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def check_page(page, name: str) -> None:
+    """Screenshot, then the page must pass axe and fit a 360 px screen."""
+    screenshot(page, name)
+    assert axe_violations(page) == [], name
+    assert fits_width(page), f"{name} is wider than 360 px"
+
+
+def staff_page(browser, live_server, user):
+    """A 360 px page signed in as ``user`` (password, then the TOTP code), on the staff home page."""
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    page = browser.new_context(viewport={"width": 360, "height": 740}, locale="ja-JP").new_page()
+    page.goto(f"{live_server.url}/staff/login/")
+    page.get_by_label("ユーザー名").fill(user.username)
+    page.get_by_label("パスワード").fill("pw-for-tests-only")
+    page.get_by_role("button", name="ログイン").click()
+    page.wait_for_url("**/staff/otp/**")
+    page.get_by_label("確認コード（6桁）").fill(
+        str(TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()).zfill(6)
+    )
+    page.get_by_role("button", name="確認").click()
+    page.wait_for_url(f"{live_server.url}/staff/")
+    return page

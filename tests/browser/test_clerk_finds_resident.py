@@ -10,15 +10,9 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ..conftest import make_staff
-from .conftest import axe_violations, fits_width, screenshot
+from .conftest import check_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _check(page, name: str) -> None:
-    screenshot(page, name)
-    assert axe_violations(page) == [], name
-    assert fits_width(page), f"{name} is wider than 360 px"
 
 
 def test_clerk__finds_resident_by_half_width_kana_and_sees_the_read_audited(
@@ -39,13 +33,13 @@ def test_clerk__finds_resident_by_half_width_kana_and_sees_the_read_audited(
     page = phone
 
     page.goto(f"{live_server.url}/staff/login/")
-    _check(page, "01-login")
+    check_page(page, "01-login")
     page.get_by_label("ユーザー名").fill("madoguchi-hanako")
     page.get_by_label("パスワード").fill("pw-for-tests-only")
     page.get_by_role("button", name="ログイン").click()
 
     page.wait_for_url("**/staff/otp/**")
-    _check(page, "02-otp")
+    check_page(page, "02-otp")
     token = str(TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()).zfill(6)
     page.get_by_label("確認コード（6桁）").fill(token)
     page.get_by_role("button", name="確認").click()
@@ -60,13 +54,13 @@ def test_clerk__finds_resident_by_half_width_kana_and_sees_the_read_audited(
     result = page.get_by_role("link", name="山田　太郎")
     result.wait_for()
     assert page.locator(".result").count() == 1
-    _check(page, "03-search-results")
+    check_page(page, "03-search-results")
 
     result.click()
     page.wait_for_url(f"**/staff/residents/people/{person.pk}/")
     assert page.get_by_role("heading", level=1).inner_text().startswith("山田　太郎")
     assert "昭和25年4月1日" in page.content()
-    _check(page, "04-person")
+    check_page(page, "04-person")
 
     page.get_by_role("link", name="この記録の閲覧・変更履歴（操作履歴）").click()
     page.wait_for_url("**/staff/audit/**")
@@ -74,10 +68,10 @@ def test_clerk__finds_resident_by_half_width_kana_and_sees_the_read_audited(
     assert rows.count() >= 1
     first = rows.first.inner_text()
     assert "住民記録の閲覧" in first and f"住民 {person.pk}" in first and "madoguchi-hanako" in first
-    _check(page, "05-audit")
+    check_page(page, "05-audit")
 
 
 def test_error_pages__are_accessible(live_server, phone, city_a) -> None:
     phone.goto(f"{live_server.url}/no/such/page/")
     assert "ページが見つかりません" in phone.content()
-    _check(phone, "06-404")
+    check_page(phone, "06-404")

@@ -7,8 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from madoguchi.line.richmenu import rich_menus_default, rich_menus_sync
 from madoguchi.line.sandbox.server import LineSandbox
@@ -16,15 +14,9 @@ from madoguchi.messaging.demo import DEMO_ACCESS_TOKEN, DEMO_CHANNEL_ID, DEMO_CH
 from madoguchi.messaging.models import DeliveryJob, JobStatus
 
 from ..conftest import make_staff
-from .conftest import axe_violations, fits_width, screenshot
+from .conftest import axe_violations, check_page, screenshot, staff_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _check(page, name: str) -> None:
-    screenshot(page, name)
-    assert axe_violations(page) == [], name
-    assert fits_width(page), f"{name} is wider than 360 px"
 
 
 @pytest.fixture
@@ -48,13 +40,13 @@ def test_resident_follows_sets_preferences_in_liff_and_receives_staff_message(
 ) -> None:
     resident = phone
     resident.goto(f"{live_server.url}/demo/phone/")
-    _check(resident, "phone-01-before-follow")
+    check_page(resident, "phone-01-before-follow")
 
     resident.get_by_role("button", name="友だち追加").click()
     log = resident.get_by_role("log")
     log.get_by_text("友だち追加ありがとうございます", exact=False).wait_for()
     resident.get_by_text("防災情報", exact=True).wait_for()  # the rich menu for residents not yet linked
-    _check(resident, "phone-02-followed-with-menu")
+    check_page(resident, "phone-02-followed-with-menu")
 
     resident.get_by_role("button", name="防災情報").click()
     log.get_by_text("防災情報です", exact=False).wait_for()
@@ -73,25 +65,12 @@ def test_resident_follows_sets_preferences_in_liff_and_receives_staff_message(
     resident.get_by_role("button", name="閉じる").click()
 
     # A member of staff (企画政策課) sends to the segment of residents who want 防災 information.
-    kikaku = make_staff(city_a, "kikaku", username="suishin-jiro")
-    device = TOTPDevice.objects.create(user=kikaku, name="app", confirmed=True)
-    staff_context = browser.new_context(viewport={"width": 360, "height": 740}, locale="ja-JP")
-    staff = staff_context.new_page()
-    staff.goto(f"{live_server.url}/staff/login/")
-    staff.get_by_label("ユーザー名").fill("suishin-jiro")
-    staff.get_by_label("パスワード").fill("pw-for-tests-only")
-    staff.get_by_role("button", name="ログイン").click()
-    staff.wait_for_url("**/staff/otp/**")
-    staff.get_by_label("確認コード（6桁）").fill(
-        str(TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()).zfill(6)
-    )
-    staff.get_by_role("button", name="確認").click()
-    staff.wait_for_url(f"{live_server.url}/staff/")
+    staff = staff_page(browser, live_server, make_staff(city_a, "kikaku", username="suishin-jiro"))
 
     # The city's LINE account as 企画政策課 sees it: 40 seeded friends and this resident.
     staff.get_by_role("link", name="LINE公式アカウント").click()
     staff.get_by_text("41人（うち住民記録と連携 0人）", exact=False).wait_for()
-    _check(staff, "phone-04a-staff-line-account")
+    check_page(staff, "phone-04a-staff-line-account")
     staff.goto(f"{live_server.url}/staff/")
     staff.get_by_role("link", name="LINE・メール配信").click()
     staff.get_by_role("link", name="新しい配信").click()
@@ -102,20 +81,20 @@ def test_resident_follows_sets_preferences_in_liff_and_receives_staff_message(
     staff.get_by_label("配信先").select_option(label="防災情報を希望する方")
     staff.get_by_role("button", name="プレビュー").click()
     staff.get_by_text("磯原町磯原で12月6日（土）9時に防災訓練を行います", exact=False).first.wait_for()
-    _check(staff, "phone-04-staff-compose-preview")
+    check_page(staff, "phone-04-staff-compose-preview")
 
     staff.get_by_role("button", name="送信する").click()
     staff.wait_for_url("**/staff/messages/*/")
     staff.locator("#progress-done").wait_for()
     assert staff.locator("#progress-bar").get_attribute("value") == "100"
-    _check(staff, "phone-05-staff-progress-done")
+    check_page(staff, "phone-05-staff-progress-done")
     job = DeliveryJob.objects.get()
     assert job.status == JobStatus.DONE
 
     # The resident's phone shows the message (the chat polls the sandbox).
     log.get_by_text("磯原町磯原で12月6日（土）9時に防災訓練を行います", exact=False).wait_for(timeout=15000)
-    _check(resident, "phone-06-message-received")
-    staff_context.close()
+    check_page(resident, "phone-06-message-received")
+    staff.context.close()
 
 
 def test_counter_code_links_the_resident_and_their_menu_follows(
@@ -128,23 +107,11 @@ def test_counter_code_links_the_resident_and_their_menu_follows(
     resident.get_by_role("link", name="住民記録と連携").wait_for()
 
     # At the counter: 市民課 checks identity and issues the one-time code.
-    clerk = make_staff(city_a, "clerk", username="madoguchi-taro")
-    device = TOTPDevice.objects.create(user=clerk, name="app", confirmed=True)
-    staff_context = browser.new_context(viewport={"width": 360, "height": 740}, locale="ja-JP")
-    staff = staff_context.new_page()
-    staff.goto(f"{live_server.url}/staff/login/")
-    staff.get_by_label("ユーザー名").fill("madoguchi-taro")
-    staff.get_by_label("パスワード").fill("pw-for-tests-only")
-    staff.get_by_role("button", name="ログイン").click()
-    staff.wait_for_url("**/staff/otp/**")
-    staff.get_by_label("確認コード（6桁）").fill(
-        str(TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()).zfill(6)
-    )
-    staff.get_by_role("button", name="確認").click()
+    staff = staff_page(browser, live_server, make_staff(city_a, "clerk", username="madoguchi-taro"))
     staff.goto(f"{live_server.url}/staff/citizens/link/{person.pk}/")
     staff.get_by_role("button", name="連携コードを発行する").click()
     code = staff.locator("#link-code").inner_text()
-    _check(staff, "link-01-staff-code")
+    check_page(staff, "link-01-staff-code")
 
     # In LINE: the resident types it (lower case, without hyphens, is fine).
     resident.get_by_role("link", name="住民記録と連携").click()
@@ -157,7 +124,7 @@ def test_counter_code_links_the_resident_and_their_menu_follows(
     assert frame is not None and axe_violations(frame) == []
     resident.get_by_role("button", name="閉じる").click()
     resident.get_by_role("link", name="マイページ").wait_for()  # the linked residents' menu
-    _check(resident, "link-02-linked-menu")
+    check_page(resident, "link-02-linked-menu")
 
     # Staff revoke the link (e.g. a lost phone): the menu goes back.
     staff.reload()
@@ -165,4 +132,4 @@ def test_counter_code_links_the_resident_and_their_menu_follows(
     staff.get_by_role("button", name="連携を解除する").click()
     staff.get_by_text("連携していません", exact=False).wait_for()
     resident.get_by_role("link", name="住民記録と連携").wait_for(timeout=15000)
-    staff_context.close()
+    staff.context.close()

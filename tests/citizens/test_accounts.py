@@ -65,6 +65,15 @@ def test_email_sign_in_link_works_once_and_verifies_the_address(city_a) -> None:
     assert stranger.get("/my/").status_code == 302  # the spent link signed nobody in
 
 
+def test_email_sign_in_link_keeps_a_return_page_with_its_own_query(city_a) -> None:
+    client = Client()
+    client.post("/my/login/", {"email": "jiro@example.jp", "next": "/my/link/?from=menu&tab=1"})
+    found = re.search(r"http://testserver(/my/login/email/[^/]+/\?\S+)", mail.outbox[0].body)
+    assert found, mail.outbox[0].body
+    page = client.get(found.group(1)).content.decode()
+    assert 'value="/my/link/?from=menu&amp;tab=1"' in page  # whole, not cut at the "&"
+
+
 def test_email_sign_in_link_expires(city_a) -> None:
     with time_machine.travel(dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC), tick=False):
         Client().post("/my/login/", {"email": "hanako@example.jp"})

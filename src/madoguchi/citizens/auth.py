@@ -13,7 +13,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from madoguchi.citizens.models import Citizen
 from madoguchi.citizens.selectors import citizen_get
@@ -40,6 +40,14 @@ def current_citizen(request: HttpRequest) -> Citizen | None:
     if not isinstance(citizen_id, int):
         return None
     return citizen_get(municipality=municipality_for_request(request), citizen_id=citizen_id)
+
+
+def safe_next(request: HttpRequest, default: str) -> str:
+    """Where to go after signing in: the page asked for, if it is on this site; else ``default``."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
 
 
 def citizen_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from madoguchi.citizens.models import AGE_BANDS, TOPICS, PreferredChannel
+from madoguchi.citizens.models import AGE_BANDS, TOPICS, InterestKind, PreferredChannel
 from madoguchi.core.fields import NormalizedCharField, NormalizedEmailField
 from madoguchi.core.forms import JapaneseForm
 
@@ -67,3 +67,24 @@ class PreferencesForm(JapaneseForm):
         self.fields["schools"].choices = [(s, s) for s in schools]  # type: ignore[attr-defined]
         if not schools:
             del self.fields["schools"]
+
+    @staticmethod
+    def initial_from(current: dict[str, list[str]], preferred_channel: str) -> dict[str, Any]:
+        """The form's values from the stored 受信設定 ({kind: [values]})."""
+        return {
+            "area": (current[InterestKind.AREA] or [""])[0],
+            "age_band": (current[InterestKind.AGE_BAND] or [""])[0],
+            "topics": current[InterestKind.TOPIC],
+            "schools": current[InterestKind.SCHOOL],
+            "preferred_channel": preferred_channel,
+        }
+
+    def choices(self) -> dict[str, list[str]]:
+        """What was chosen, as the service stores it ({kind: [values]})."""
+        data = self.cleaned_data
+        return {
+            InterestKind.AREA: [data["area"]] if data["area"] else [],
+            InterestKind.AGE_BAND: [data["age_band"]] if data["age_band"] else [],
+            InterestKind.TOPIC: data["topics"],
+            InterestKind.SCHOOL: data.get("schools", []),
+        }

@@ -17,6 +17,7 @@ from madoguchi.citizens.models import (
 )
 from madoguchi.core import clock
 from madoguchi.core.models import Municipality
+from madoguchi.residents.models import ResidentStatus
 
 # Filters over the register apply to linked accounts only: {"registry_town": [...], "registry_age": ["65-"]}.
 REGISTRY_TOWN = "registry_town"
@@ -103,13 +104,15 @@ def _citizens_matching(municipality: Municipality, filters: dict[str, list[str]]
                 Exists(CitizenInterest.objects.filter(citizen_id=OuterRef("pk"), kind=kind, value__in=values))
             )
         elif kind == REGISTRY_TOWN:
-            citizens = citizens.filter(person__isnull=False, person__status="active", person__town__in=values)
+            citizens = citizens.filter(
+                person__isnull=False, person__status=ResidentStatus.ACTIVE, person__town__in=values
+            )
         elif kind == REGISTRY_AGE:
             today = clock.today()
             any_band = Q()
             for band in values:
                 any_band |= _age_range(band, today)
-            citizens = citizens.filter(Q(person__isnull=False, person__status="active") & any_band)
+            citizens = citizens.filter(Q(person__isnull=False, person__status=ResidentStatus.ACTIVE) & any_band)
     return citizens
 
 

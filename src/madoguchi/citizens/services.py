@@ -15,6 +15,8 @@ from functools import partial
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Model
+from django.http import Http404
 
 from madoguchi.citizens.models import (
     TOPICS,
@@ -33,7 +35,9 @@ from madoguchi.core.audit import audit_record
 from madoguchi.core.errors import DomainError
 from madoguchi.core.models import Municipality, StaffUser
 from madoguchi.core.permissions import Perm, require
+from madoguchi.core.text import normalize_text
 from madoguchi.residents.models import Person, ResidentStatus
+from madoguchi.residents.selectors import access_person
 
 # Counter codes: no 0/O, 1/I/L, so they can be read aloud and typed from paper.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -44,14 +48,25 @@ LINK_LOCK = dt.timedelta(minutes=30)
 EMAIL_SIGN_IN_VALIDITY = dt.timedelta(minutes=15)
 
 
+def _minutes(period: dt.timedelta) -> int:
+    return int(period.total_seconds() // 60)
+
+
 def _keyed_hash(value: str, purpose: str) -> str:
     """HMAC with the site's secret: a stolen database alone does not reveal or verify codes."""
     key = f"{purpose}:{settings.SECRET_KEY}".encode()
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
 
 
-def _citizen_label(citizen: Citizen) -> str:
-    return f"citizen:{citizen.pk}"
+def _audit_citizen(citizen: Citizen, action: str, obj: Model | None = None) -> None:
+    """What residents do themselves: the actor is the account, not a member of staff."""
+    audit_record(
+        municipality=citizen.municipality,
+        actor=None,
+        actor_label=f"citizen:{citizen.pk}",
+        action=action,
+        obj=obj or citizen,
+    )
 
 
 def _after_commit_link_changed(citizen_id: int, linked: bool) -> None:
@@ -74,14 +89,7 @@ def line_identity_follow(*, municipality: Municipality, line_user_id: str, displ
         .first()
     )
     if identity is None:
-        citizen = Citizen.objects.create(municipality=municipality, display_name=display_name[:100], created_at=now)
-        return LineIdentity.objects.create(
-            municipality=municipality,
-            citizen=citizen,
-            line_user_id=line_user_id,
-            status=LineIdentityStatus.FOLLOWING,
-            followed_at=now,
-        )
+        return _identity_create(municipality, line_user_id, display_name, LineIdentityStatus.FOLLOWING)
     identity.status = LineIdentityStatus.FOLLOWING
     identity.followed_at = now
     identity.blocked_at = None
@@ -102,42 +110,26 @@ def line_identity_unfollow(*, municipality: Municipality, line_user_id: str) -> 
     return identity
 
 
+def _identity_create(municipality: Municipality, line_user_id: str, display_name: str, status: str) -> LineIdentity:
+    now = clock.now()
+    citizen = Citizen.objects.create(municipality=municipality, display_name=display_name[:100], created_at=now)
+    return LineIdentity.objects.create(
+        municipality=municipality, citizen=citizen, line_user_id=line_user_id, status=status, followed_at=now
+    )
+
+
+@transaction.atomic
 def line_identity_sign_in(*, municipality: Municipality, line_user_id: str, display_name: str = "") -> Citizen:
     """A verified LIFF sign-in: the citizen behind the LINE user, created if LINE never told us of them."""
-    with transaction.atomic():
-        identity = LineIdentity.objects.filter(municipality=municipality, line_user_id=line_user_id).first()
-        if identity is None:
-            now = clock.now()
-            citizen = Citizen.objects.create(municipality=municipality, display_name=display_name[:100], created_at=now)
-            try:
-                with transaction.atomic():
-                    LineIdentity.objects.create(
-                        municipality=municipality,
-                        citizen=citizen,
-                        line_user_id=line_user_id,
-                        status=LineIdentityStatus.NOT_FRIEND,
-                        followed_at=now,
-                    )
-            except IntegrityError:  # a follow event created it meanwhile
-                citizen.delete()
-                identity = LineIdentity.objects.get(municipality=municipality, line_user_id=line_user_id)
-            else:
-                audit_record(
-                    municipality=municipality,
-                    actor=None,
-                    actor_label=_citizen_label(citizen),
-                    action="citizen.sign_in_line",
-                    obj=citizen,
-                )
-                return citizen
-        audit_record(
-            municipality=municipality,
-            actor=None,
-            actor_label=_citizen_label(identity.citizen),
-            action="citizen.sign_in_line",
-            obj=identity.citizen,
-        )
-        return identity.citizen
+    identity = LineIdentity.objects.filter(municipality=municipality, line_user_id=line_user_id).first()
+    if identity is None:
+        try:
+            with transaction.atomic():
+                identity = _identity_create(municipality, line_user_id, display_name, LineIdentityStatus.NOT_FRIEND)
+        except IntegrityError:  # a follow event created it meanwhile
+            identity = LineIdentity.objects.get(municipality=municipality, line_user_id=line_user_id)
+    _audit_citizen(identity.citizen, "citizen.sign_in_line")
+    return identity.citizen
 
 
 # --- e-mail sign-in ------------------------------------------------------------
@@ -159,12 +151,12 @@ def email_sign_in_start(*, municipality: Municipality, email: str, sign_in_url: 
             created_at=now,
             expires_at=now + EMAIL_SIGN_IN_VALIDITY,
         )
-    minutes = int(EMAIL_SIGN_IN_VALIDITY.total_seconds() // 60)
+    minutes = _minutes(EMAIL_SIGN_IN_VALIDITY)
     send_mail(
         subject=f"【{municipality.name}】ログイン用のリンク",
         message=(
             f"{municipality.name}のスマホ市役所にログインするには、{minutes}分以内に次のリンクを開いてください。\n\n"
-            f"{sign_in_url.format(token=token)}\n\n"
+            f"{sign_in_url.replace('{token}', token)}\n\n"
             "このメールに心当たりがない場合は、何もせずに削除してください。リンクは一度だけ使えます。"
         ),
         from_email=None,
@@ -184,7 +176,8 @@ def email_sign_in_finish(*, municipality: Municipality, token: str) -> Citizen:
     now = clock.now()
     if sign_in is None or sign_in.used_at is not None or sign_in.expires_at < now:
         raise DomainError(
-            "このリンクは使えません。期限（15分）が過ぎたか、すでに使われています。もう一度メールを送ってください。"
+            f"このリンクは使えません。期限（{_minutes(EMAIL_SIGN_IN_VALIDITY)}分）が過ぎたか、すでに使われています。"
+            "もう一度メールを送ってください。"
         )
     sign_in.used_at = now
     sign_in.save(update_fields=["used_at"])
@@ -193,13 +186,7 @@ def email_sign_in_finish(*, municipality: Municipality, token: str) -> Citizen:
         citizen.email = sign_in.email
         citizen.email_verified_at = now
         citizen.save(update_fields=["email", "email_verified_at"])
-    audit_record(
-        municipality=municipality,
-        actor=None,
-        actor_label=_citizen_label(citizen),
-        action="citizen.sign_in_email",
-        obj=citizen,
-    )
+    _audit_citizen(citizen, "citizen.sign_in_email")
     return citizen
 
 
@@ -217,8 +204,6 @@ def _format_code(raw: str) -> str:
 
 
 def _normalize_code(typed: str) -> str:
-    from madoguchi.core.text import normalize_text
-
     return "".join(ch for ch in normalize_text(typed).upper() if ch.isalnum())
 
 
@@ -226,9 +211,12 @@ def _normalize_code(typed: str) -> str:
 def link_code_issue(*, actor: StaffUser, person_id: int) -> IssuedCode:
     """Issue a counter code for a person whose identity staff have just checked; earlier codes stop working."""
     require(actor, Perm.CITIZEN_LINK)
-    person = Person.objects.filter(pk=person_id, municipality_id=actor.municipality_id).first()
-    if person is None or person.status != ResidentStatus.ACTIVE:
-        raise DomainError("この方には連携コードを発行できません（住民記録が見つからないか、除票です）。")
+    try:
+        person = access_person(actor=actor, person_id=person_id)  # scoped to the actor's city
+    except Http404:
+        raise DomainError("この方の住民記録が見つかりません。") from None
+    if person.status != ResidentStatus.ACTIVE:
+        raise DomainError("この方には連携コードを発行できません（除票です）。")
     now = clock.now()
     LinkCode.objects.filter(person=person, used_at__isnull=True, revoked_at__isnull=True).update(revoked_at=now)
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
@@ -251,7 +239,8 @@ def citizen_link(*, citizen: Citizen, typed_code: str) -> Person:
         citizen = Citizen.objects.select_for_update().get(pk=citizen.pk)
         if citizen.link_locked_until and citizen.link_locked_until > now:
             raise DomainError(
-                "入力の誤りが続いたため、しばらく入力できません。30分ほどしてからお試しください。", field="code"
+                f"入力の誤りが続いたため、しばらく入力できません。{_minutes(LINK_LOCK)}分ほどしてからお試しください。",
+                field="code",
             )
         if citizen.person_id is not None:
             raise DomainError("このアカウントはすでに住民記録と連携しています。", field="code")
@@ -278,13 +267,7 @@ def citizen_link(*, citizen: Citizen, typed_code: str) -> Person:
                 link_failures=0 if failures >= LINK_MAX_FAILURES else failures,
                 link_locked_until=now + LINK_LOCK if failures >= LINK_MAX_FAILURES else citizen.link_locked_until,
             )
-            audit_record(
-                municipality=citizen.municipality,
-                actor=None,
-                actor_label=_citizen_label(citizen),
-                action="citizen.link_refused",
-                obj=citizen,
-            )
+            _audit_citizen(citizen, "citizen.link_refused")
     if problem:  # the failure count above is committed; now tell the resident
         raise DomainError(problem, field="code")
     with transaction.atomic():
@@ -293,15 +276,17 @@ def citizen_link(*, citizen: Citizen, typed_code: str) -> Person:
         Citizen.objects.filter(pk=citizen.pk).update(
             person=code.person, linked_at=now, linked_by=code.issued_by_id, link_failures=0, link_locked_until=None
         )
-        audit_record(
-            municipality=citizen.municipality,
-            actor=None,
-            actor_label=_citizen_label(citizen),
-            action="citizen.link",
-            obj=citizen,
-        )
+        _audit_citizen(citizen, "citizen.link")
         _after_commit_link_changed(citizen.pk, True)
     return code.person
+
+
+def citizen_linked_person(*, citizen: Citizen) -> Person | None:
+    """The person the account is linked to, for the resident's own page; the read is audited."""
+    person = citizen.person if citizen.person_id is not None else None
+    if person is not None:
+        _audit_citizen(citizen, "citizen.view_own_link", obj=person)
+    return person
 
 
 def _unlink(citizen: Citizen) -> None:
@@ -315,13 +300,7 @@ def citizen_unlink_self(*, citizen: Citizen) -> None:
     if citizen.person_id is None:
         return
     _unlink(citizen)
-    audit_record(
-        municipality=citizen.municipality,
-        actor=None,
-        actor_label=_citizen_label(citizen),
-        action="citizen.unlink",
-        obj=citizen,
-    )
+    _audit_citizen(citizen, "citizen.unlink")
 
 
 @transaction.atomic
@@ -365,10 +344,4 @@ def citizen_preferences_set(
         Citizen.objects.filter(pk=citizen.pk).update(preferred_channel=preferred_channel)
     CitizenInterest.objects.filter(citizen=citizen).delete()
     CitizenInterest.objects.bulk_create(rows)
-    audit_record(
-        municipality=citizen.municipality,
-        actor=None,
-        actor_label=_citizen_label(citizen),
-        action="citizen.preferences",
-        obj=citizen,
-    )
+    _audit_citizen(citizen, "citizen.preferences")

@@ -11,30 +11,28 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from madoguchi.citizens import forms, selectors, services
-from madoguchi.citizens.auth import citizen_required, citizen_session_end, citizen_session_start, current_citizen
-from madoguchi.citizens.models import Citizen, InterestKind
-from madoguchi.core.audit import audit_record
+from madoguchi.citizens.auth import (
+    citizen_required,
+    citizen_session_end,
+    citizen_session_start,
+    current_citizen,
+    safe_next,
+)
+from madoguchi.citizens.models import Citizen
 from madoguchi.core.errors import DomainError
 from madoguchi.core.models import StaffUser
 from madoguchi.core.permissions import Perm, require
 from madoguchi.core.selectors import municipality_for_request
-from madoguchi.residents.selectors import access_person
+from madoguchi.residents.selectors import person_view
 from madoguchi.residents.towns import towns_for
 
 
 def _citizen(request: HttpRequest) -> Citizen:
     return request.citizen  # type: ignore[attr-defined, no-any-return]
-
-
-def _next(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return default
 
 
 # --- resident pages -------------------------------------------------------------
@@ -56,15 +54,15 @@ def my_home(request: HttpRequest) -> HttpResponse:
 
 def sign_in(request: HttpRequest) -> HttpResponse:
     municipality = municipality_for_request(request)
-    next_url = _next(request, reverse("citizens:home"))
+    next_url = safe_next(request, reverse("citizens:home"))
     if current_citizen(request) is not None and request.method == "GET":
         return redirect(next_url)
     form = forms.EmailSignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         url = request.build_absolute_uri(reverse("citizens:sign_in_email", args=["TOKEN"])).replace("TOKEN", "{token}")
-        services.email_sign_in_start(
-            municipality=municipality, email=form.cleaned_data["email"], sign_in_url=url + "?next=" + next_url
-        )
+        # The page to return to travels in the link, encoded (it may carry its own query string).
+        url += "?" + urlencode({"next": next_url})
+        services.email_sign_in_start(municipality=municipality, email=form.cleaned_data["email"], sign_in_url=url)
         return render(request, "citizens/sign_in_sent.html", {"email": form.cleaned_data["email"]})
     return render(request, "citizens/sign_in.html", {"form": form, "next": next_url, "municipality": municipality})
 
@@ -81,9 +79,9 @@ def sign_in_email(request: HttpRequest, token: str) -> HttpResponse:
         else:
             citizen_session_start(request, citizen, method="email")
             messages.success(request, "ログインしました。")
-            return redirect(_next(request, reverse("citizens:home")))
+            return redirect(safe_next(request, reverse("citizens:home")))
     return render(
-        request, "citizens/sign_in_email.html", {"error": error, "next": _next(request, reverse("citizens:home"))}
+        request, "citizens/sign_in_email.html", {"error": error, "next": safe_next(request, reverse("citizens:home"))}
     )
 
 
@@ -98,32 +96,18 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 def preferences(request: HttpRequest) -> HttpResponse:
     citizen = _citizen(request)
     municipality = citizen.municipality
-    current = selectors.citizen_preferences(citizen=citizen)
-    initial = {
-        "area": (current[InterestKind.AREA] or [""])[0],
-        "age_band": (current[InterestKind.AGE_BAND] or [""])[0],
-        "topics": current[InterestKind.TOPIC],
-        "schools": current[InterestKind.SCHOOL],
-        "preferred_channel": citizen.preferred_channel,
-    }
     form = forms.PreferencesForm(
         request.POST or None,
-        initial=initial,
+        initial=forms.PreferencesForm.initial_from(
+            selectors.citizen_preferences(citizen=citizen), citizen.preferred_channel
+        ),
         towns=towns_for(municipality),
         schools=selectors.schools_for(municipality),
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
             services.citizen_preferences_set(
-                citizen=citizen,
-                choices={
-                    InterestKind.AREA: [data["area"]] if data["area"] else [],
-                    InterestKind.AGE_BAND: [data["age_band"]] if data["age_band"] else [],
-                    InterestKind.TOPIC: data["topics"],
-                    InterestKind.SCHOOL: data.get("schools", []),
-                },
-                preferred_channel=data["preferred_channel"],
+                citizen=citizen, choices=form.choices(), preferred_channel=form.cleaned_data["preferred_channel"]
             )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -150,18 +134,8 @@ def link(request: HttpRequest) -> HttpResponse:
         services.citizen_unlink_self(citizen=citizen)
         messages.success(request, "住民記録との連携を解除しました。")
         return redirect("citizens:link")
-    linked_name = ""
-    if citizen.person_id is not None:
-        person = citizen.person
-        assert person is not None
-        linked_name = person.full_name
-        audit_record(
-            municipality=citizen.municipality,
-            actor=None,
-            actor_label=f"citizen:{citizen.pk}",
-            action="citizen.view_own_link",
-            obj=person,
-        )
+    person = services.citizen_linked_person(citizen=citizen)
+    linked_name = person.full_name if person else ""
     return render(
         request,
         "citizens/link.html",
@@ -177,8 +151,7 @@ def staff_link(request: HttpRequest, person_id: int) -> HttpResponse:
     """Issue a counter code (after checking identity) or end a link, for one person."""
     actor: StaffUser = request.user  # type: ignore[assignment]
     require(actor, Perm.CITIZEN_LINK)
-    person = access_person(actor=actor, person_id=person_id)
-    audit_record(municipality=person.municipality, actor=actor, action="resident.view", obj=person)
+    person = person_view(actor=actor, person_id=person_id)
     account = selectors.citizen_for_person(municipality=person.municipality, person_id=person.pk)
     unlink_form = forms.StaffUnlinkForm(request.POST if request.POST.get("action") == "unlink" else None)
     issued = None

@@ -28,6 +28,7 @@ from madoguchi.citizens.selectors import line_identity_get
 from madoguchi.core.selectors import municipality_for_request
 from madoguchi.line.models import LineChannel
 from madoguchi.line.sandbox import control
+from madoguchi.line.selectors import channel_of
 
 USER_KEY = "demo_line_user_id"
 SENT_KEY = "demo_line_sent"
@@ -51,7 +52,7 @@ def _user_id(request: HttpRequest) -> str:
 
 
 def _channel(request: HttpRequest) -> LineChannel:
-    channel = LineChannel.objects.filter(municipality=municipality_for_request(request)).first()
+    channel = channel_of(municipality_id=municipality_for_request(request).pk)
     if channel is None:
         raise Http404("no LINE channel")
     return channel
@@ -132,25 +133,19 @@ def phone_chat(request: HttpRequest) -> HttpResponse:
 def phone_log(request: HttpRequest) -> HttpResponse:
     """htmx: the chat log alone, polled; 204 (htmx leaves the page alone) when nothing is new."""
     channel = _channel(request)
-    conversation = _conversation(request, channel)
-    state = _state(request, channel)
-    if request.GET.get("state") != state:
+    context = _chat_context(request, channel)
+    if request.GET.get("state") != context["state"]:
         # Followed, blocked or the rich menu switched (after linking): redraw the menu as well.
         response = HttpResponse(status=204)
         response["HX-Trigger"] = "phone-state-changed"
         return response
-    if request.GET.get("shown") == str(len(conversation)):
+    if request.GET.get("shown") == str(len(context["conversation"])):
         return HttpResponse(status=204)
-    context = {"city": channel.municipality, "conversation": conversation, "state": state}
     return render(request, "line/_phone_log.html", context)
 
 
-def _state(request: HttpRequest, channel: LineChannel) -> str:
-    menu = _menu(request, channel)
-    return f"{int(_following(request, channel))}-{menu['id'] if menu else ''}"
-
-
 def _chat_context(request: HttpRequest, channel: LineChannel) -> dict[str, Any]:
+    """What the phone shows; ``state`` changes when the chat's controls must be redrawn."""
     following, menu = _following(request, channel), _menu(request, channel)
     return {
         "city": channel.municipality,

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from madoguchi.citizens.auth import citizen_session_start
+from madoguchi.citizens.auth import citizen_session_start, safe_next
 from madoguchi.citizens.services import line_identity_sign_in
 from madoguchi.core.selectors import municipality_for_request
 from madoguchi.line.idtoken import InvalidIdToken, id_token_verify
-from madoguchi.line.models import LineChannel
+from madoguchi.line.selectors import channel_of
 
 
 @require_POST
 def liff_sign_in(request: HttpRequest) -> JsonResponse:
     municipality = municipality_for_request(request)
-    channel = LineChannel.objects.filter(municipality=municipality).first()
+    channel = channel_of(municipality_id=municipality.pk)
     token = request.POST.get("id_token", "")
     if channel is None:
         return JsonResponse({"message": "この市ではLINEでのログインを使えません。"}, status=404)
@@ -29,24 +28,15 @@ def liff_sign_in(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"message": exc.message}, status=401)
     citizen = line_identity_sign_in(municipality=municipality, line_user_id=claims.user_id, display_name=claims.name)
     citizen_session_start(request, citizen, method="line")
-    target = request.POST.get("next", "")
-    if not (target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})):
-        target = reverse("citizens:home")
-    return JsonResponse({"next": target})
+    return JsonResponse({"next": safe_next(request, reverse("citizens:home"))})
 
 
 def liff_context(request: HttpRequest) -> dict[str, str]:
     """Template context: the LIFF app id and SDK, when the city's channel has a real LIFF app."""
     if not request.path.startswith("/my/"):
         return {}
-    channel = LineChannel.objects.filter(municipality__code=_municipality_code()).only("liff_id").first()
+    channel = channel_of(municipality_id=municipality_for_request(request).pk)
     liff_id = channel.liff_id if channel else ""
     if not liff_id:
         return {}
     return {"liff_id": liff_id, "liff_sdk_url": "https://static.line-scdn.net/liff/edge/2/sdk.js"}
-
-
-def _municipality_code() -> str:
-    from django.conf import settings
-
-    return str(settings.MADOGUCHI_DEFAULT_MUNICIPALITY)

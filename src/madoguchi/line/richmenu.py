@@ -22,6 +22,7 @@ from madoguchi.core.models import Municipality, StaffUser
 from madoguchi.core.permissions import Perm, require
 from madoguchi.line.client import LineClient, LineError
 from madoguchi.line.models import LineChannel, RichMenu, RichMenuState
+from madoguchi.line.selectors import channel_of
 
 WIDTH = 2500
 ROW_HEIGHT = 843
@@ -190,7 +191,7 @@ def rich_menu_apply(identity: LineIdentity) -> str:
     """Link the menu for the resident's state; returns the state (empty if nothing was linked)."""
     if identity.status != LineIdentityStatus.FOLLOWING:
         return ""
-    channel = LineChannel.objects.filter(municipality_id=identity.municipality_id).first()
+    channel = channel_of(municipality_id=identity.municipality_id)
     if channel is None:
         return ""
     state = rich_menu_state(identity, channel)
@@ -253,7 +254,8 @@ def disaster_mode_set(*, actor: StaffUser, on: bool) -> LineChannel:
 def rich_menus_publish(*, actor: StaffUser) -> int:
     """Staff: (re)create the city's menus on LINE and relink every friend. Audited."""
     require(actor, Perm.LINE_MANAGE)
-    channel = LineChannel.objects.filter(municipality_id=actor.municipality_id).select_related("municipality").first()
+    assert actor.municipality_id is not None
+    channel = channel_of(municipality_id=actor.municipality_id)
     if channel is None:
         raise DomainError(
             "LINEチャネルが登録されていません。運用担当者に `madoguchi manage linechannel` を依頼してください。"

@@ -26,9 +26,15 @@ class ChannelOverview:
     rich_menus: list[RichMenu]
 
 
+def channel_of(*, municipality_id: int) -> LineChannel | None:
+    """The municipality's LINE channel (one at most), or None when it has not connected one."""
+    return LineChannel.objects.filter(municipality_id=municipality_id).select_related("municipality").first()
+
+
 def channel_for(*, actor: StaffUser) -> LineChannel | None:
     require(actor, Perm.LINE_MANAGE)
-    return LineChannel.objects.filter(municipality_id=actor.municipality_id).first()
+    assert actor.municipality_id is not None
+    return channel_of(municipality_id=actor.municipality_id)
 
 
 def channel_overview(*, actor: StaffUser) -> ChannelOverview | None:

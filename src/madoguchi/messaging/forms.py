@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import string
 from typing import Any
 
 from django import forms
@@ -13,15 +12,9 @@ from madoguchi.core import clock
 from madoguchi.core.fields import NormalizedCharField, ProseCharField
 from madoguchi.core.forms import JapaneseForm
 from madoguchi.messaging.models import MessageTemplate, Segment
+from madoguchi.messaging.services import template_placeholders
 
 EVERYONE = ""
-
-
-def placeholders(body: str) -> list[str]:
-    try:
-        return list(dict.fromkeys(name for _, name, _, _ in string.Formatter().parse(body) if name))
-    except ValueError:
-        return []
 
 
 class ComposeForm(JapaneseForm):
@@ -52,7 +45,7 @@ class ComposeForm(JapaneseForm):
         ]
         self.fields["template"].error_messages["required"] = "テンプレートを選んでください。"
         chosen = self.templates.get(str(self.data.get("template") or self.initial.get("template") or ""))
-        self.placeholder_names = placeholders(chosen.body) if chosen else []
+        self.placeholder_names = template_placeholders(chosen.body) if chosen else []
         for name in self.placeholder_names:
             self.fields[f"ctx_{name}"] = ProseCharField(
                 label=f"差し込み: {name}", max_length=200, error_messages={"required": f"{name}を入力してください。"}

@@ -20,8 +20,11 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
 from django.db.models import Count, Q
+from django.urls import reverse
 
 from madoguchi.citizens.models import Citizen, LineIdentityStatus, PreferredChannel
 from madoguchi.citizens.selectors import citizen_get, email_recipients, line_identity_of, line_recipients
@@ -32,6 +35,7 @@ from madoguchi.core.models import StaffUser
 from madoguchi.core.permissions import Perm, require
 from madoguchi.line.client import LineClient, LineError, LinePermanentError, LineRetryableError
 from madoguchi.line.models import LineChannel
+from madoguchi.line.selectors import channel_of
 from madoguchi.messaging import ratelimit
 from madoguchi.messaging.models import (
     BatchStatus,
@@ -54,8 +58,6 @@ LEASE = dt.timedelta(seconds=30)
 
 def lease() -> dt.timedelta:
     """How long a claimed batch is reserved before another worker may take it over."""
-    from django.conf import settings
-
     return dt.timedelta(seconds=getattr(settings, "MESSAGING_LEASE_SECONDS", LEASE.total_seconds()))
 
 
@@ -66,10 +68,19 @@ INSERT_CHUNK = 5000
 # --- templates ---------------------------------------------------------------
 
 
+def template_placeholders(body: str) -> list[str]:
+    """The ``{placeholders}`` of a template body, in order of first use."""
+    try:
+        return list(dict.fromkeys(name for _, name, _, _ in string.Formatter().parse(body) if name))
+    except ValueError:
+        raise DomainError(
+            "本文の { } の使い方が正しくありません。差し込み項目は {項目名} と書きます。", field="body"
+        ) from None
+
+
 def template_render(template: MessageTemplate, context: dict[str, Any]) -> str:
     """Fill ``{placeholders}``; a missing value is an error, never a silent blank."""
-    needed = {name for _, name, _, _ in string.Formatter().parse(template.body) if name}
-    missing = sorted(needed - set(context))
+    missing = sorted(set(template_placeholders(template.body)) - set(context))
     if missing:
         raise DomainError(f"差し込み項目が足りません: {'、'.join(missing)}", field="context")
     return template.body.format_map(context)
@@ -143,12 +154,7 @@ def job_cancel(*, actor: StaffUser, job_id: int) -> DeliveryJob:
 def template_save(*, actor: StaffUser, key: str, title: str, body: str) -> MessageTemplate:
     """Save a template; an existing key gets a new version (jobs keep the version they were sent with)."""
     require(actor, Perm.MESSAGE_SEND)
-    try:
-        list(string.Formatter().parse(body))
-    except ValueError:
-        raise DomainError(
-            "本文の { } の使い方が正しくありません。差し込み項目は {項目名} と書きます。", field="body"
-        ) from None
+    template_placeholders(body)  # refuses a body whose braces do not parse
     latest = (
         MessageTemplate.objects.select_for_update()
         .filter(municipality_id=actor.municipality_id, key=key)
@@ -357,11 +363,9 @@ class _Outcome:
 
 
 def _email_footer() -> str:
-    from django.conf import settings
-
     return (
         "\n\n――\nこのメールは送信専用です。受信設定の変更・配信の停止は次のページから: "
-        f"{settings.SITE_URL.rstrip('/')}/my/preferences/"
+        f"{settings.SITE_URL.rstrip('/')}{reverse('citizens:preferences')}"
     )
 
 
@@ -369,8 +373,6 @@ def _send_email(job: DeliveryJob, batch: DeliveryBatch, addresses: list[str]) ->
     """One SMTP session for the batch. The Message-ID comes from the batch's retry key, so a batch
     sent again after a crash carries the same ids and receiving systems can drop the copy
     (SMTP itself cannot refuse a duplicate the way LINE's 409 does)."""
-    from django.core.mail import EmailMessage, get_connection
-
     ratelimit.bucket(job.municipality_id, "email").acquire()
     messages = [
         EmailMessage(
@@ -452,24 +454,15 @@ def _send_round(job: DeliveryJob, channel: LineChannel | None, pool: ThreadPoolE
     batches = _claim_many(job.pk, size)
     if not batches:
         return 0
+    # A LINE user id or an e-mail address per row: the check constraint allows exactly one.
     recipients: dict[int, list[str]] = {b.pk: [] for b in batches}
-    line_batches = [b.pk for b in batches if b.channel == Channel.LINE]
-    email_batches = [b.pk for b in batches if b.channel == Channel.EMAIL]
-    if line_batches:
-        rows = (
-            Delivery.objects.filter(batch_id__in=line_batches)
-            .order_by("pk")
-            .values_list("batch_id", "identity__line_user_id")
-        )
-        for batch_id, user_id in rows:
-            recipients[batch_id].append(user_id)
-    if email_batches:
-        for batch_id, address in (
-            Delivery.objects.filter(batch_id__in=email_batches)
-            .order_by("pk")
-            .values_list("batch_id", "email_citizen__email")
-        ):
-            recipients[batch_id].append(address)
+    rows = (
+        Delivery.objects.filter(batch_id__in=recipients)
+        .order_by("pk")
+        .values_list("batch_id", "identity__line_user_id", "email_citizen__email")
+    )
+    for batch_id, user_id, address in rows:
+        recipients[batch_id].append(user_id or address)
     if pool is None:
         outcomes = [_send_http(job, channel, b, recipients[b.pk]) for b in batches]
     else:
@@ -489,7 +482,7 @@ def job_run(job_id: int, *, threads: int = 8, deadline: dt.datetime | None = Non
     job_prepare(job_id)
     # Loaded with its template and city so the sending threads never touch the database.
     job = DeliveryJob.objects.select_related("municipality", "template").get(pk=job_id)
-    channel = LineChannel.objects.filter(municipality=job.municipality).first()
+    channel = channel_of(municipality_id=job.municipality_id)
     pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix=f"job{job_id}") if threads > 1 else None
     try:
         while True:

@@ -26,6 +26,9 @@ ROLES: dict[str, tuple[str, Role]] = {
     "hoken": ("hoken_nenkin", Role.CLERK),
     "kikaku": ("kikaku", Role.ADMIN),
     "sysadmin": ("somu", Role.SYSTEM_ADMIN),
+    "shogai": ("shogai_gakushu", Role.CLERK),
+    "shogai_chief": ("shogai_gakushu", Role.SUPERVISOR),
+    "kaikei": ("kaikei", Role.CLERK),
     "norole": ("shogai_gakushu", None),  # type: ignore[dict-item]
 }
 

@@ -34,6 +34,9 @@ DEMO_ACCOUNTS = [
     DemoAccount("shimin-chief", "市民課 係長 台帳太郎", "shimin", Role.SUPERVISOR, KITAIBARAKI[0]),
     DemoAccount("hoken-clerk", "保険年金課 担当 国保一郎", "hoken_nenkin", Role.CLERK, KITAIBARAKI[0]),
     DemoAccount("kikaku-admin", "企画政策課 管理者 推進次郎", "kikaku", Role.ADMIN, KITAIBARAKI[0]),
+    DemoAccount("shogai-clerk", "生涯学習課 担当 施設予約子", "shogai_gakushu", Role.CLERK, KITAIBARAKI[0]),
+    DemoAccount("shogai-chief", "生涯学習課 係長 講座四郎", "shogai_gakushu", Role.SUPERVISOR, KITAIBARAKI[0]),
+    DemoAccount("kaikei-clerk", "会計課 担当 収納五郎", "kaikei", Role.CLERK, KITAIBARAKI[0]),
     DemoAccount("sysadmin", "総務課 システム管理者 情報三郎", "somu", Role.SYSTEM_ADMIN, KITAIBARAKI[0]),
     DemoAccount("takahagi-clerk", "高萩市 市民課 担当", "shimin", Role.CLERK, TAKAHAGI[0]),
 ]

@@ -23,6 +23,13 @@ class Perm(StrEnum):
     MESSAGE_SEND = "messaging.send"  # LINE / e-mail delivery to residents
     LINE_MANAGE = "line.manage"  # the city's LINE account: rich menus, disaster mode
     CITIZEN_LINK = "citizens.link"  # issue counter codes that link an account to a 住民記録 person; revoke links
+    FACILITY_MANAGE = "reservations.manage"  # facilities, units, rates, calendars, lotteries, classes
+    BOOKING_VIEW = "reservations.view"  # bookings and the people who made them, 利用者登録
+    BOOKING_CHANGE = "reservations.change"  # staff bookings and blocks, verify 利用者登録, cancel for closures
+    FEE_REDUCTION_APPROVE = "reservations.approve_reduction"  # 減免 decisions
+    PAYMENT_VIEW = "payments.view"  # payments and the daily reconciliation (収納消込)
+    PAYMENT_CASH = "payments.cash"  # record cash received at the counter
+    PAYMENT_REFUND = "payments.refund"  # refunds
 
 
 # (department code, role) -> permissions. A department of None matches any department.
@@ -47,6 +54,32 @@ GRANTS: dict[tuple[str | None, Role], frozenset[Perm]] = {
     ("kikaku", Role.ADMIN): frozenset(
         {Perm.AUDIT_VIEW_OWN, Perm.AUDIT_VIEW_ALL, Perm.AUDIT_VERIFY, Perm.MESSAGE_SEND, Perm.LINE_MANAGE}
     ),
+    # 生涯学習課: runs the public facilities and the スマホ講座 (No.2, No.11); takes cash at the counter.
+    ("shogai_gakushu", Role.CLERK): frozenset(
+        {
+            Perm.FACILITY_MANAGE,
+            Perm.BOOKING_VIEW,
+            Perm.BOOKING_CHANGE,
+            Perm.PAYMENT_VIEW,
+            Perm.PAYMENT_CASH,
+            Perm.AUDIT_VIEW_OWN,
+        }
+    ),
+    ("shogai_gakushu", Role.SUPERVISOR): frozenset(
+        {
+            Perm.FACILITY_MANAGE,
+            Perm.BOOKING_VIEW,
+            Perm.BOOKING_CHANGE,
+            Perm.FEE_REDUCTION_APPROVE,
+            Perm.PAYMENT_VIEW,
+            Perm.PAYMENT_CASH,
+            Perm.PAYMENT_REFUND,
+            Perm.AUDIT_VIEW_OWN,
+            Perm.AUDIT_VIEW_ALL,
+        }
+    ),
+    # 会計課: reconciles what was received (収納消込) and issues refunds; sees no booking details.
+    ("kaikei", Role.CLERK): frozenset({Perm.PAYMENT_VIEW, Perm.PAYMENT_REFUND, Perm.AUDIT_VIEW_OWN}),
     # System administrators run the platform; they do not browse resident data.
     (None, Role.SYSTEM_ADMIN): frozenset({Perm.AUDIT_VIEW_OWN, Perm.AUDIT_VIEW_ALL, Perm.AUDIT_VERIFY}),
 }

@@ -38,6 +38,7 @@ DEPARTMENTS = [
     ("kikaku", "企画政策課"),
     ("somu", "総務課"),
     ("shogai_gakushu", "生涯学習課"),
+    ("kaikei", "会計課"),
 ]
 
 

@@ -5,6 +5,7 @@ madoguchi serve           production web server (gunicorn + whitenoise)
 madoguchi worker          background task worker (run as many as you like)
 madoguchi seed            demo data (--residents N for scale tests)
 madoguchi audit verify    check the audit trail's hash chain
+madoguchi tick            run the recurring jobs that are due (cron alternative to the worker's clock)
 madoguchi migrate | createstaff | manage ...
 """
 
@@ -221,7 +222,29 @@ def cmd_worker(args: argparse.Namespace) -> int:
     options: dict[str, object] = {"queue_name": "*"}
     if args.batch:
         options["batch"] = True
-    call_command("db_worker", **options)
+        call_command("db_worker", **options)
+        return 0
+    # The clock: recurring jobs (expire holds, send e-keys, retention) run from every worker, once each.
+    import threading
+
+    from madoguchi.core import schedule
+
+    stop = threading.Event()
+    clock_thread = threading.Thread(target=schedule.run_forever, args=(stop,), name="schedule", daemon=True)
+    clock_thread.start()
+    try:
+        call_command("db_worker", **options)
+    finally:
+        stop.set()
+    return 0
+
+
+def cmd_tick(args: argparse.Namespace) -> int:
+    _django_setup()
+    from madoguchi.core import schedule
+
+    ran = schedule.tick()
+    print("tick: " + (", ".join(ran) if ran else "nothing due"))
     return 0
 
 
@@ -315,6 +338,9 @@ def build_parser() -> argparse.ArgumentParser:
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     verify = audit_sub.add_parser("verify", help="verify the hash chain; exit 1 at the first broken link")
     verify.set_defaults(func=cmd_audit)
+
+    tick = sub.add_parser("tick", help="run the recurring jobs that are due (for cron instead of a worker)")
+    tick.set_defaults(func=cmd_tick)
 
     retention = sub.add_parser("retention", help="delete data past its retention period (run daily)")
     retention.set_defaults(func=cmd_retention)

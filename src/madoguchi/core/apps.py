@@ -8,3 +8,8 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from madoguchi.core import db_guards  # noqa: F401  (registers the SQLite guard function)
+        import datetime as dt
+
+        from madoguchi.core import retention, schedule
+
+        schedule.every("core.retention", dt.timedelta(days=1), retention.retention_sweep_run)

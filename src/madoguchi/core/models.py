@@ -150,3 +150,18 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"chain head #{self.last_seq}"
+
+
+class ScheduledJob(models.Model):
+    """When a recurring job (`core.schedule`) next runs; claiming a run moves ``next_run_at``."""
+
+    name = models.CharField(max_length=60, primary_key=True)
+    next_run_at = models.DateTimeField()
+    last_started_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "定期処理"
+        verbose_name_plural = "定期処理"
+
+    def __str__(self) -> str:
+        return self.name

@@ -31,7 +31,7 @@ from madoguchi.citizens.selectors import citizen_get, email_recipients, line_ide
 from madoguchi.core import clock
 from madoguchi.core.audit import audit_record
 from madoguchi.core.errors import DomainError
-from madoguchi.core.models import StaffUser
+from madoguchi.core.models import Municipality, StaffUser
 from madoguchi.core.permissions import Perm, require
 from madoguchi.line.client import LineClient, LineError, LinePermanentError, LineRetryableError
 from madoguchi.line.models import LineChannel
@@ -84,6 +84,26 @@ def template_render(template: MessageTemplate, context: dict[str, Any]) -> str:
     if missing:
         raise DomainError(f"差し込み項目が足りません: {'、'.join(missing)}", field="context")
     return template.body.format_map(context)
+
+
+def template_system(*, municipality: Municipality, key: str, title: str, body: str) -> MessageTemplate:
+    """The newest version of a message the system sends (booking confirmed, key, …).
+
+    The first use creates version 1 from the app's default wording; staff can then edit it on
+    the template screen like any other, and the newest version is what goes out.
+    """
+    newest = MessageTemplate.objects.filter(municipality=municipality, key=key).order_by("-version").first()
+    if newest is not None:
+        return newest
+    template_placeholders(body)  # a broken default is a programming error: fail loudly here
+    with transaction.atomic():
+        template, _ = MessageTemplate.objects.get_or_create(
+            municipality=municipality,
+            key=key,
+            version=1,
+            defaults={"title": title, "body": body, "created_at": clock.now()},
+        )
+    return template
 
 
 # --- creating jobs -----------------------------------------------------------

@@ -1,0 +1,94 @@
+"""What the city tells a resident about their bookings and classes (LINE, or e-mail if they chose it).
+
+The wording is a messaging template per notice, created from the defaults here on first
+use; staff can edit it on the template screen. A notice goes out after the change commits,
+and a resident without any channel never makes a booking fail.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+from typing import Any
+
+from django.db import transaction
+
+from madoguchi.citizens.models import Citizen
+from madoguchi.core.errors import DomainError
+from madoguchi.messaging.services import notify, template_system
+
+log = logging.getLogger(__name__)
+
+DEFAULTS: dict[str, tuple[str, str]] = {
+    "reservations.held": (
+        "仮予約を受け付けました",
+        "{facility} {unit}\n{when}\n仮予約を受け付けました（予約番号 {number}）。\n"
+        "使用料 {fee} を {deadline} までにお支払いください。期限を過ぎると仮予約は自動で取り消されます。",
+    ),
+    "reservations.confirmed": (
+        "予約が確定しました",
+        "{facility} {unit}\n{when}\n予約が確定しました（予約番号 {number}）。{key_note}",
+    ),
+    "reservations.key": (
+        "電子鍵（暗証番号）のお知らせ",
+        "{facility} {unit}\n{when}\n入口のスマートロックで暗証番号 {pin} を押してください。\n"
+        "この番号は {valid} の間だけ使えます。他の人に教えないでください。",
+    ),
+    "reservations.cancelled": (
+        "予約を取り消しました",
+        "{facility} {unit}\n{when}\n予約を取り消しました（予約番号 {number}）。{money_note}",
+    ),
+    "reservations.expired": (
+        "仮予約の期限が過ぎました",
+        "{facility} {unit}\n{when}\nお支払いの期限が過ぎたため、仮予約（予約番号 {number}）を取り消しました。",
+    ),
+    "reservations.closure": (
+        "休館のため予約を取り消しました",
+        "{facility} {unit}\n{when}\n{reason}のため休館となり、予約（予約番号 {number}）を取り消しました。"
+        "お支払い済みの使用料は全額お返しします。",
+    ),
+    "reservations.lottery_won": (
+        "抽選の結果（当選）",
+        "{lottery}\n当選しました（第{rank}希望）: {facility} {unit} {when}\n"
+        "{deadline} までにお支払いのうえ、予約を確定してください。期限を過ぎると当選は無効になります。",
+    ),
+    "reservations.lottery_lost": (
+        "抽選の結果",
+        "{lottery}\n申込番号 {number} は、残念ながら落選となりました。空いている枠は {opens} から先着順で予約できます。",
+    ),
+    "reservations.class_registered": (
+        "講座のお申し込みを受け付けました",
+        "{title}\n{when}\n{place}\nお申し込みを受け付けました。",
+    ),
+    "reservations.class_waitlisted": (
+        "講座のキャンセル待ちを受け付けました",
+        "{title}\n{when}\n定員に達しているため、キャンセル待ち（{position}番目）で受け付けました。"
+        "空きが出たら自動で繰り上げ、お知らせします。",
+    ),
+    "reservations.class_promoted": (
+        "キャンセル待ちから繰り上がりました",
+        "{title}\n{when}\n{place}\n空きが出たため、参加が決まりました。ご都合が悪くなった場合は取り消しをお願いします。",
+    ),
+    "reservations.class_reminder": (
+        "講座は明日です",
+        "{title}\n{when}\n{place}\n持ち物: {bring}",
+    ),
+}
+
+
+def _send(citizen_id: int, key: str, context: dict[str, Any]) -> None:
+    citizen = Citizen.objects.select_related("municipality").get(pk=citizen_id)
+    title, body = DEFAULTS[key]
+    template = template_system(municipality=citizen.municipality, key=key.replace(".", "-"), title=title, body=body)
+    try:
+        notify(citizen=citizen, template=template, context=context)
+    except DomainError as exc:
+        # No channel (LINE blocked, no verified e-mail): the booking stands; staff see it on the booking.
+        log.info("notice %s not sent: %s", key, exc.message)
+
+
+def notice_send(*, citizen_id: int | None, key: str, context: dict[str, Any]) -> None:
+    """Send ``key`` to the resident once the current transaction commits."""
+    if citizen_id is None:
+        return
+    transaction.on_commit(partial(_send, citizen_id, key, context))

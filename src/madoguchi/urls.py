@@ -15,6 +15,8 @@ staff_patterns: list[URLPattern | URLResolver] = [
     path("citizens/", include((citizen_urls.staff_urlpatterns, "citizens"))),
     path("messages/", include(("madoguchi.messaging.urls", "messages"))),
     path("line/", include(("madoguchi.line.staff_urls", "line"))),
+    path("payments/", include(("madoguchi.payments.staff_urls", "payments"))),
+    path("reservations/", include(("madoguchi.reservations.staff_urls", "reservations"))),
 ]
 
 # The demo's phone (404 outside demo mode).
@@ -32,6 +34,8 @@ urlpatterns = [
     path("staff/", include((staff_patterns, "staff"))),
     path("line/", include(("madoguchi.line.urls", "line"))),
     path("my/", include((citizen_urls.urlpatterns, "citizens"))),
+    path("payments/", include(("madoguchi.payments.urls", "payments"))),
+    path("reservations/", include("madoguchi.reservations.urls")),
     path("demo/", include((demo_patterns, "demo"))),
 ]
 

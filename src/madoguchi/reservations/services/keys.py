@@ -202,7 +202,7 @@ def _send(key_id: int, now: dt.datetime) -> int:
     return 1
 
 
-def lock_event_record(*, event: LockEvent) -> bool:
+def lock_event_record(*, municipality_id: int, event: LockEvent) -> bool:
     """Apply one webhook event once; a repeated delivery returns False and changes nothing."""
     from madoguchi.reservations.services.bookings import booking_check_in
 
@@ -215,7 +215,7 @@ def lock_event_record(*, event: LockEvent) -> bool:
         except IntegrityError:
             return False
         key = AccessKey.objects.select_for_update().select_related("booking__municipality").filter(
-            guest_id=event.guest_id
+            guest_id=event.guest_id, booking__municipality_id=municipality_id
         ).first()
         if key is None:
             return True

@@ -14,7 +14,7 @@ from madoguchi.core.errors import DomainError
 from madoguchi.core.models import StaffUser
 from madoguchi.core.permissions import Perm, require
 from madoguchi.payments import services as payments
-from madoguchi.payments.models import PaymentIntent
+from madoguchi.payments.models import PAYABLE, PaymentIntent
 from madoguchi.reservations.models import Booking, BookingStatus
 from madoguchi.reservations.models.bookings import ReductionStatus
 
@@ -25,6 +25,10 @@ def _intent(booking: Booking) -> PaymentIntent | None:
     if booking.payment_intent_id is None:
         return None
     return PaymentIntent.objects.filter(pk=booking.payment_intent_id).first()
+
+
+def _open(intent: PaymentIntent) -> bool:
+    return intent.status in PAYABLE
 
 
 def _payable(booking: Booking) -> None:
@@ -39,9 +43,9 @@ def _payable(booking: Booking) -> None:
 def _intent_for(booking: Booking) -> PaymentIntent:
     """The booking's open intent, or a new one for its current fee and deadline."""
     intent = _intent(booking)
-    if intent is not None and payments.intent_is_open(intent=intent) and intent.amount == booking.fee_amount:
+    if intent is not None and _open(intent) and intent.amount == booking.fee_amount:
         return intent
-    if intent is not None and payments.intent_is_open(intent=intent):
+    if intent is not None and _open(intent):
         payments.intent_cancel(intent=intent, reason="金額の変更")
     unit = booking.unit
     from madoguchi.reservations.services.bookings import when_text
@@ -96,7 +100,7 @@ def payment_at_counter(*, actor: StaffUser, booking_id: int) -> PaymentIntent:
 
 def payment_cancel(*, booking: Booking, reason: str) -> None:
     intent = _intent(booking)
-    if intent is not None and payments.intent_is_open(intent=intent):
+    if intent is not None and _open(intent):
         payments.intent_cancel(intent=intent, reason=reason)
 
 

@@ -81,7 +81,8 @@ def verify(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m madoguchi.reservations.lottery", description="施設予約の抽選を公開データから再実行して検証します。"
+        prog="python -m madoguchi.reservations.lottery",
+        description="施設予約の抽選を公開データから再実行して検証します。",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("verify", help="入力から抽選をやり直し、当選を表示・公開結果と照合する")

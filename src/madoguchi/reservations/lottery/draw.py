@@ -319,8 +319,8 @@ def draw(draw_input: DrawInput) -> DrawResult:
         rank += 1
     outcomes: dict[str, Outcome] = {}
     for position, (application, h) in enumerate(ordered):
-        slot, rank_won = won.get(application.id, (None, None))
-        outcomes[application.id] = Outcome(application.id, position, f"{h:016x}", slot, rank_won)
+        award: tuple[str | None, int | None] = won.get(application.id, (None, None))
+        outcomes[application.id] = Outcome(application.id, position, f"{h:016x}", *award)
     return DrawResult(
         lottery_id=draw_input.lottery_id,
         seed=draw_input.seed,

@@ -13,7 +13,7 @@ from collections.abc import Collection
 MIN_LENGTH = 4
 MAX_LENGTH = 8
 DEFAULT_LENGTH = 6
-_ATTEMPTS = 1000
+_ATTEMPTS = 100
 
 
 def pin_is_trivial(pin: str) -> bool:
@@ -32,8 +32,18 @@ def pin_generate(*, length: int = DEFAULT_LENGTH, avoid: Collection[str] = ()) -
     """A random PIN of ``length`` digits, not trivial and not one of ``avoid`` (e.g. PINs in use)."""
     if not MIN_LENGTH <= length <= MAX_LENGTH:
         raise ValueError(f"PIN length must be {MIN_LENGTH} to {MAX_LENGTH}")
+    space = 10**length
+
+    def usable(number: int) -> str | None:
+        pin = str(number).zfill(length)
+        return None if pin in avoid or pin_is_trivial(pin) else pin
+
     for _ in range(_ATTEMPTS):
-        pin = str(secrets.randbelow(10**length)).zfill(length)
-        if pin not in avoid and not pin_is_trivial(pin):
+        if pin := usable(secrets.randbelow(space)):
             return pin
-    raise RuntimeError("no free PIN found")  # only if ``avoid`` holds nearly every PIN
+    # Nearly everything is taken: walk the whole space from a random point.
+    start = secrets.randbelow(space)
+    for offset in range(space):
+        if pin := usable((start + offset) % space):
+            return pin
+    raise RuntimeError("no free PIN left")

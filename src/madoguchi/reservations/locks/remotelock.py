@@ -37,6 +37,7 @@ from madoguchi.reservations.locks.protocol import (
     GuestState,
     GuestStatus,
     LockError,
+    LockEvent,
     LockInfo,
     LockNotFound,
     LockPermanentError,
@@ -44,6 +45,7 @@ from madoguchi.reservations.locks.protocol import (
     LockRetryableError,
     SyncState,
 )
+from madoguchi.reservations.locks.webhook import events_parse
 
 REMOTELOCK_API_URL = "https://api.remotelock.com"
 REMOTELOCK_TOKEN_URL = "https://connect.remotelock.com/oauth/token"  # noqa: S105 - a URL, not a secret
@@ -106,6 +108,13 @@ class _TokenCache:
 
 _TOKENS = _TokenCache()
 _DEVICE_TYPES: dict[tuple[str, str], str] = {}  # (api URL, device id) -> RemoteLOCK device type
+
+
+def caches_clear() -> None:
+    """Forget cached tokens and device types (tests; after the service's credentials change)."""
+    with _TOKENS._lock:
+        _TOKENS._tokens.clear()
+    _DEVICE_TYPES.clear()
 
 
 class RemoteLockClient:
@@ -272,6 +281,11 @@ class RemoteLockClient:
             lock_ids=tuple(str(a.get("accessible_id")) for a in lock_accesses),
             sync=_sync_state(lock_accesses),
         )
+
+    def event_list(self, *, page: int = 1) -> list[LockEvent]:
+        """PIN events, newest first (``GET /events``): to recover notifications a webhook missed."""
+        query = [("sort", "-occurred_at"), ("per_page", str(PER_PAGE)), ("page", str(page))]
+        return events_parse(json.dumps(self._request("GET", "/events", query=query)).encode())
 
     def lock_list(self) -> list[LockInfo]:
         locks: list[LockInfo] = []

@@ -61,10 +61,21 @@ def clock_set(base_url: str, *, at: dt.datetime | None = None, offset_seconds: f
     _call(base_url, "clock", {"at": at.isoformat()} if at else {"offset_seconds": offset_seconds or 0})
 
 
-def fail_next(base_url: str, *, count: int = 1, status: int = 503, after: bool = False, delay: float = 0.0) -> None:
-    """The next ``count`` API calls fail: with ``status`` before any work, or (``after``) once the
-    work is done, or (``delay``) succeed but answer ``delay`` seconds late."""
-    _call(base_url, "fail", {"count": count, "status": status, "after": after, "delay": delay})
+def fail_next(
+    base_url: str,
+    *,
+    count: int = 1,
+    status: int = 503,
+    after: bool = False,
+    delay: float = 0.0,
+    method: str = "",
+    path: str = "",
+) -> None:
+    """The next ``count`` API calls (those matching ``method`` / ``path`` if given) fail: with
+    ``status`` before any work, or (``after``) once the work is done, or (``delay``) succeed
+    but answer ``delay`` seconds late."""
+    body = {"count": count, "status": status, "after": after, "delay": delay, "method": method, "path": path}
+    _call(base_url, "fail", body)
 
 
 def lock_online(base_url: str, lock_id: str, online: bool) -> None:

@@ -125,7 +125,9 @@ class LockSandbox:
         return self.base_url + "/oauth/token"
 
     def start(self) -> LockSandbox:
-        threading.Thread(target=self._server.serve_forever, name="lock-sandbox", daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="lock-sandbox", daemon=True
+        ).start()
         return self
 
     def serve_forever(self) -> None:
@@ -305,7 +307,7 @@ class _Handler(BaseHTTPRequestHandler):
         allowed, remaining, reset = state.rate_take()
         limits = {"X-RateLimit-Limit": str(state.rate_limit), "X-RateLimit-Remaining": str(remaining)}
         limits["X-RateLimit-Reset"] = str(reset)
-        failure = state.failure_take()
+        failure = state.failure_take(method, url.path)
         if not allowed:
             status, body = (
                 429,
@@ -315,11 +317,11 @@ class _Handler(BaseHTTPRequestHandler):
             status, body = failure.status, {"message": "Service Unavailable", "type": "sandbox_injected_failure"}
         else:
             status, body = _api(self.sandbox, method, parts, query, raw, self.headers.get("Authorization", ""))
-            if failure and failure.delay:
-                time.sleep(failure.delay)  # the work is done; the answer comes too late
-            elif failure:
+            if failure and not failure.delay:
                 status, body = failure.status, {"message": "Service Unavailable", "type": "sandbox_injected_failure"}
         state.record(method, url.path, status)
+        if failure and failure.delay:
+            time.sleep(failure.delay)  # the work is done; the answer comes too late
         self._send(status, body, limits)
 
 
@@ -485,7 +487,13 @@ def _control(sandbox: LockSandbox, method: str, parts: list[str], raw: bytes) ->
         case "POST", ["clock"]:
             return _clock(sandbox, body)
         case "POST", ["fail"]:
-            failure = Failure(int(body.get("status", 503)), bool(body.get("after")), float(body.get("delay", 0)))
+            failure = Failure(
+                int(body.get("status", 503)),
+                bool(body.get("after")),
+                float(body.get("delay", 0)),
+                str(body.get("method", "")).upper(),
+                str(body.get("path", "")),
+            )
             with state.lock:
                 state.failures.extend(failure for _ in range(int(body.get("count", 1))))
             return 200, {"queued": len(state.failures)}

@@ -63,11 +63,17 @@ class Access:
 @dataclass
 class Failure:
     """One injected failure: answer ``status`` before doing anything, or do the work and then
-    answer ``status`` (``after``), or do the work and answer late (``delay`` seconds)."""
+    answer ``status`` (``after``), or do the work and answer late (``delay`` seconds).
+    With ``method`` / ``path`` it waits for the first call that matches."""
 
     status: int = 503
     after: bool = False
     delay: float = 0.0
+    method: str = ""
+    path: str = ""
+
+    def matches(self, method: str, path: str) -> bool:
+        return self.method in ("", method) and self.path in ("", path)
 
 
 @dataclass
@@ -146,9 +152,13 @@ class SandboxState:
             reset = int(self.now().timestamp() + 60 - (moment - self.window[0]))
             return remaining >= 0, max(remaining, 0), reset
 
-    def failure_take(self) -> Failure | None:
+    def failure_take(self, method: str, path: str) -> Failure | None:
         with self.lock:
-            return self.failures.popleft() if self.failures else None
+            for failure in self.failures:
+                if failure.matches(method, path):
+                    self.failures.remove(failure)
+                    return failure
+            return None
 
     def record(self, method: str, path: str, status: int) -> None:
         with self.lock:

@@ -84,7 +84,7 @@ def candidate_slots(unit: Unit, day: dt.date, frames: list[TimeFrame] | None = N
     return slots
 
 
-def slot_fits(unit: Unit, start: dt.datetime, end: dt.datetime) -> TimeFrame | None | bool:
+def slot_fits(unit: Unit, start: dt.datetime, end: dt.datetime) -> TimeFrame | bool | None:
     """Whether [start, end) is a slot the unit offers: its frame (frames mode), True (hourly), or False."""
     start, end = start.astimezone(TOKYO), end.astimezone(TOKYO)
     if end <= start or start.date() != (end - dt.timedelta(microseconds=1)).date():

@@ -42,7 +42,9 @@ def _enrollments(cutoff: dt.datetime) -> int:
 
 
 def register_rules() -> None:
-    register(RetentionRule("bookings", 5 * 365 + 1, "施設予約は利用日から5年（使用料の会計書類と同じ）で削除"), _bookings)
+    register(
+        RetentionRule("bookings", 5 * 365 + 1, "施設予約は利用日から5年（使用料の会計書類と同じ）で削除"), _bookings
+    )
     register(RetentionRule("reduction_evidence", 365, "減免の証明書類は利用日から1年で削除"), _evidence)
     register(RetentionRule("lock_events", 90, "スマートロックのイベントは90日で削除"), _lock_events)
     register(RetentionRule("class_enrollments", 365, "講座の申込者名簿は講座の終了から1年で削除"), _enrollments)

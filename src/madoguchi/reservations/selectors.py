@@ -79,7 +79,9 @@ def facility_public(*, municipality: Municipality, code: str) -> Facility | None
         facilities_public(municipality=municipality)
         .prefetch_related(
             "photos",
-            Prefetch("units", queryset=Unit.objects.prefetch_related("frames", "children", "rates").order_by("position")),
+            Prefetch(
+                "units", queryset=Unit.objects.prefetch_related("frames", "children", "rates").order_by("position")
+            ),
         )
         .filter(code=code)
         .first()
@@ -101,7 +103,10 @@ def _occupied(facility: Facility, first: dt.date, last: dt.date) -> dict[int, li
 def _lottery_days(facility: Facility, first: dt.date, last: dt.date) -> set[dt.date]:
     days: set[dt.date] = set()
     for lottery in Lottery.objects.filter(
-        facility=facility, target_start__lte=last, target_end__gte=first, status__in=[LotteryStatus.OPEN, LotteryStatus.CLOSED]
+        facility=facility,
+        target_start__lte=last,
+        target_end__gte=first,
+        status__in=[LotteryStatus.OPEN, LotteryStatus.CLOSED],
     ):
         d = max(lottery.target_start, first)
         while d <= min(lottery.target_end, last):
@@ -135,9 +140,7 @@ def availability(
             for slot in calendar.candidate_slots(unit, day, frames.get(unit.pk, [])):
                 if reason:
                     views.append(SlotView(slot, SlotState.CLOSED, reason))
-                elif any(
-                    s < slot.end and slot.start < e for leaf in leaves[unit.pk] for s, e in taken.get(leaf, [])
-                ):
+                elif any(s < slot.end and slot.start < e for leaf in leaves[unit.pk] for s, e in taken.get(leaf, [])):
                     views.append(SlotView(slot, SlotState.TAKEN))
                 elif slot.start < cutoff:
                     views.append(SlotView(slot, SlotState.PAST))
@@ -275,8 +278,10 @@ def reductions_pending(*, actor: StaffUser) -> QuerySet[Booking]:
 
 def sessions_for(*, actor: StaffUser) -> QuerySet[ClassSession]:
     require(actor, Perm.FACILITY_MANAGE)
-    return ClassSession.objects.filter(event__municipality_id=actor.municipality_id).select_related("event").order_by(
-        "-start"
+    return (
+        ClassSession.objects.filter(event__municipality_id=actor.municipality_id)
+        .select_related("event")
+        .order_by("-start")
     )
 
 
@@ -285,9 +290,9 @@ def session_roster(*, actor: StaffUser, session_id: int) -> tuple[ClassSession, 
     if session is None:
         return None
     roster = list(
-        session.enrollments.exclude(status=EnrollmentStatus.CANCELLED).select_related("citizen").order_by(
-            "status", "created_at", "pk"
-        )
+        session.enrollments.exclude(status=EnrollmentStatus.CANCELLED)
+        .select_related("citizen")
+        .order_by("status", "created_at", "pk")
     )
     audit_record(municipality=actor.municipality, actor=actor, action="class.roster_view", obj=session)
     return session, roster

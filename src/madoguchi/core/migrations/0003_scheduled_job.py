@@ -4,22 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0002_audit_append_only'),
+        ("core", "0002_audit_append_only"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ScheduledJob',
+            name="ScheduledJob",
             fields=[
-                ('name', models.CharField(max_length=60, primary_key=True, serialize=False)),
-                ('next_run_at', models.DateTimeField()),
-                ('last_started_at', models.DateTimeField(blank=True, null=True)),
+                ("name", models.CharField(max_length=60, primary_key=True, serialize=False)),
+                ("next_run_at", models.DateTimeField()),
+                ("last_started_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'verbose_name': '定期処理',
-                'verbose_name_plural': '定期処理',
+                "verbose_name": "定期処理",
+                "verbose_name_plural": "定期処理",
             },
         ),
     ]

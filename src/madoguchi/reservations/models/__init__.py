@@ -5,8 +5,8 @@ from madoguchi.reservations.models.bookings import (
     BookingKind,
     BookingSource,
     BookingStatus,
-    OccupiedCell,
     Occupancy,
+    OccupiedCell,
 )
 from madoguchi.reservations.models.classes import ClassEvent, ClassSession, Enrollment, EnrollmentStatus
 from madoguchi.reservations.models.facilities import (
@@ -30,9 +30,9 @@ from madoguchi.reservations.models.lotteries import (
 )
 from madoguchi.reservations.models.registrations import (
     GroupMember,
+    ReductionReason,
     Registration,
     RegistrationStatus,
-    ReductionReason,
     UserCategory,
 )
 
@@ -60,8 +60,8 @@ __all__ = [
     "LotteryApplication",
     "LotteryChoice",
     "LotteryStatus",
-    "OccupiedCell",
     "Occupancy",
+    "OccupiedCell",
     "Rate",
     "ReductionReason",
     "Registration",

@@ -98,9 +98,7 @@ class Booking(models.Model):
     created_at = models.DateTimeField("受付日時")
     confirmed_at = models.DateTimeField("確定日時", null=True, blank=True)
     cancelled_at = models.DateTimeField("取消日時", null=True, blank=True)
-    cancelled_by_staff = models.ForeignKey(
-        StaffUser, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    cancelled_by_staff = models.ForeignKey(StaffUser, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     cancel_reason = models.CharField("取消理由", max_length=100, blank=True)
     cancel_fee = models.PositiveIntegerField("取消料（円）", default=0)
     refund_amount = models.PositiveIntegerField("返金額（円）", default=0)

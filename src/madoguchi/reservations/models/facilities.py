@@ -169,9 +169,7 @@ class Rate(models.Model):
         verbose_name_plural = "使用料"
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["unit", "frame"], name="rate_unique_frame"),
-            models.UniqueConstraint(
-                fields=["unit"], condition=models.Q(frame__isnull=True), name="rate_unique_hourly"
-            ),
+            models.UniqueConstraint(fields=["unit"], condition=models.Q(frame__isnull=True), name="rate_unique_hourly"),
         ]
 
     def __str__(self) -> str:

@@ -146,6 +146,10 @@ def check_bookable(*, unit: Unit, start: dt.datetime, end: dt.datetime, advance_
     if start < now + dt.timedelta(hours=facility.lead_hours):
         raise SlotUnavailable(f"予約は利用開始の{facility.lead_hours}時間前までです。", field="start")
     day = start.astimezone(TOKYO).date()
+    if advance_months is not None and (lottery := _lottery_blocks(facility, start)) is not None:
+        raise SlotUnavailable(
+            f"この日は抽選（{lottery.name}）の対象です。抽選のあと、空いた枠を先着順で予約できます。", field="start"
+        )
     if advance_months is not None:
         last_day = calendar.add_months(clock.today(), advance_months)
         if day > last_day:
@@ -155,10 +159,6 @@ def check_bookable(*, unit: Unit, start: dt.datetime, end: dt.datetime, advance_
     reason = calendar.closed_reason(facility, unit, day, calendar.closures_between(facility, day, day))
     if reason:
         raise SlotUnavailable(f"この日は{reason}のため予約できません。", field="start")
-    if advance_months is not None and (lottery := _lottery_blocks(facility, start)) is not None:
-        raise SlotUnavailable(
-            f"この日は抽選（{lottery.name}）の対象です。抽選のあと、空いた枠を先着順で予約できます。", field="start"
-        )
 
 
 def _check_limits(registration: Registration, booked_by: Citizen | None) -> None:
@@ -200,8 +200,8 @@ def _insert(booking: Booking) -> Booking:
 
 def _hold_deadline(facility: Facility, start: dt.datetime, reduction_pending: bool) -> dt.datetime:
     now = clock.now()
-    wait = dt.timedelta(days=REDUCTION_DECISION_DAYS) if reduction_pending else dt.timedelta(
-        minutes=facility.hold_minutes
+    wait = (
+        dt.timedelta(days=REDUCTION_DECISION_DAYS) if reduction_pending else dt.timedelta(minutes=facility.hold_minutes)
     )
     return min(now + wait, start - dt.timedelta(hours=facility.lead_hours))
 
@@ -209,7 +209,9 @@ def _hold_deadline(facility: Facility, start: dt.datetime, reduction_pending: bo
 def _reduction_for(registration: Registration, reduction_reason_id: int | None) -> ReductionReason | None:
     if reduction_reason_id is None:
         return None
-    reason = ReductionReason.objects.filter(municipality_id=registration.municipality_id, pk=reduction_reason_id).first()
+    reason = ReductionReason.objects.filter(
+        municipality_id=registration.municipality_id, pk=reduction_reason_id
+    ).first()
     if reason is None:
         raise DomainError("減免の理由を選び直してください。", field="reduction_reason")
     return reason
@@ -310,11 +312,15 @@ def booking_hold(
 ) -> Booking:
     """A resident's 仮予約 (first-come): the slot is theirs until the payment deadline."""
     registration = registration_usable(citizen=citizen, registration_id=registration_id)
-    unit = Unit.objects.select_related("facility").filter(facility__municipality_id=citizen.municipality_id).get(
-        pk=unit_id
+    unit = (
+        Unit.objects.select_related("facility")
+        .filter(facility__municipality_id=citizen.municipality_id)
+        .get(pk=unit_id)
     )
     check_bookable(unit=unit, start=start, end=end, advance_months=registration.category.advance_months)
-    request = BookingRequest(unit, start, end, admission_charged, commercial, _reduction_for(registration, reduction_reason_id))
+    request = BookingRequest(
+        unit, start, end, admission_charged, commercial, _reduction_for(registration, reduction_reason_id)
+    )
     booking = _create(
         registration=registration,
         booked_by=citizen,
@@ -359,16 +365,20 @@ def booking_create_by_staff(
     """A booking taken at the counter or by telephone (paid in cash, or online by the resident)."""
     require(actor, Perm.BOOKING_CHANGE)
     registration = (
-        Registration.objects.select_for_update()
+        Registration.objects.select_for_update(of=("self",))
         .select_related("category")
         .filter(municipality_id=actor.municipality_id, pk=registration_id)
         .first()
     )
     if registration is None:
         raise DomainError("利用者登録が見つかりません。", field="registration")
-    unit = Unit.objects.select_related("facility").filter(facility__municipality_id=actor.municipality_id).get(pk=unit_id)
+    unit = (
+        Unit.objects.select_related("facility").filter(facility__municipality_id=actor.municipality_id).get(pk=unit_id)
+    )
     check_bookable(unit=unit, start=start, end=end, advance_months=None)
-    request = BookingRequest(unit, start, end, admission_charged, commercial, _reduction_for(registration, reduction_reason_id))
+    request = BookingRequest(
+        unit, start, end, admission_charged, commercial, _reduction_for(registration, reduction_reason_id)
+    )
     booking = _create(
         registration=registration,
         booked_by=None,
@@ -387,7 +397,9 @@ def booking_create_by_staff(
 def block_create(*, actor: StaffUser, unit_id: int, start: dt.datetime, end: dt.datetime, reason: str) -> Booking:
     """Staff hold a unit for the city's own use or maintenance (no fee, no registration)."""
     require(actor, Perm.BOOKING_CHANGE)
-    unit = Unit.objects.select_related("facility").filter(facility__municipality_id=actor.municipality_id).get(pk=unit_id)
+    unit = (
+        Unit.objects.select_related("facility").filter(facility__municipality_id=actor.municipality_id).get(pk=unit_id)
+    )
     if end <= start:
         raise DomainError("終了は開始より後にしてください。", field="end")
     grid = dt.timedelta(minutes=unit.facility.grid_minutes)
@@ -423,7 +435,9 @@ def booking_confirm(*, booking: Booking, paid: int) -> Booking:
     booking.confirmed_at = clock.now()
     booking.hold_deadline = None
     booking.save(update_fields=["status", "paid_amount", "confirmed_at", "hold_deadline"])
-    audit_record(municipality=booking.municipality, actor=None, actor_label="system", action="booking.confirm", obj=booking)
+    audit_record(
+        municipality=booking.municipality, actor=None, actor_label="system", action="booking.confirm", obj=booking
+    )
     key = keys.key_want_active(booking=booking)
     key_note = (
         "\n電子鍵（暗証番号）は利用開始の60分前にお送りします。"
@@ -431,7 +445,9 @@ def booking_confirm(*, booking: Booking, paid: int) -> Booking:
         else "\n鍵は当日、施設の窓口でお受け取りください。"
     )
     notice_send(
-        citizen_id=booking.booked_by_id, key="reservations.confirmed", context={**booking_context(booking), "key_note": key_note}
+        citizen_id=booking.booked_by_id,
+        key="reservations.confirmed",
+        context={**booking_context(booking), "key_note": key_note},
     )
     return booking
 
@@ -466,13 +482,21 @@ def bookings_expire_overdue(*, now: dt.datetime | None = None) -> int:
     )
     for booking_id in due:
         with transaction.atomic():
-            booking = Booking.objects.select_for_update().select_related("unit__facility", "municipality").get(pk=booking_id)
+            booking = (
+                Booking.objects.select_for_update(of=("self",))
+                .select_related("unit__facility", "municipality")
+                .get(pk=booking_id)
+            )
             if booking.status != BookingStatus.HELD or booking.hold_deadline is None or booking.hold_deadline >= now:
                 continue  # paid or cancelled meanwhile
             _end(booking, BookingStatus.EXPIRED, reason="支払期限切れ")
             payment.payment_cancel(booking=booking, reason="支払期限切れ")
             audit_record(
-                municipality=booking.municipality, actor=None, actor_label="system", action="booking.expire", obj=booking
+                municipality=booking.municipality,
+                actor=None,
+                actor_label="system",
+                action="booking.expire",
+                obj=booking,
             )
             notice_send(citizen_id=booking.booked_by_id, key="reservations.expired", context=booking_context(booking))
             expired += 1
@@ -499,7 +523,7 @@ def cancellation_quote(*, booking: Booking, today: dt.date | None = None) -> Can
 
 def _own_booking(citizen: Citizen, booking_id: int) -> Booking:
     booking = (
-        Booking.objects.select_for_update()
+        Booking.objects.select_for_update(of=("self",))
         .select_related("unit__facility", "municipality")
         .filter(municipality_id=citizen.municipality_id, pk=booking_id)
         .first()
@@ -551,7 +575,7 @@ def booking_cancel_by_staff(*, actor: StaffUser, booking_id: int, reason: str, f
     """Staff cancel (closure, disaster, the resident's request by phone): full refund by default."""
     require(actor, Perm.BOOKING_CHANGE)
     booking = (
-        Booking.objects.select_for_update()
+        Booking.objects.select_for_update(of=("self",))
         .select_related("unit__facility", "municipality")
         .filter(municipality_id=actor.municipality_id, pk=booking_id)
         .first()
@@ -578,7 +602,9 @@ def _cancel_for_city(booking: Booking, actor: StaffUser, reason: str, *, full_re
         payment.payment_cancel(booking=booking, reason=reason)
     elif booking.refund_amount:
         payment.payment_refund(booking=booking, amount=booking.refund_amount, reason=reason)
-    audit_record(municipality=booking.municipality, actor=actor, action="booking.cancel_by_staff", obj=booking, reason=reason)
+    audit_record(
+        municipality=booking.municipality, actor=actor, action="booking.cancel_by_staff", obj=booking, reason=reason
+    )
     if booking.kind == BookingKind.BOOKING:
         notice_send(
             citizen_id=booking.booked_by_id,
@@ -620,7 +646,9 @@ def closure_create(
         leaf_ids = {leaf.pk for leaf in occupancy.leaves_of(unit)}
         affected = affected.filter(occupancies__leaf_id__in=leaf_ids).distinct()
     cancelled = 0
-    for booking in affected.select_for_update().select_related("unit__facility", "municipality"):
+    ids = list(affected.values_list("pk", flat=True))
+    locked = Booking.objects.select_for_update(of=("self",)).select_related("unit__facility", "municipality")
+    for booking in locked.filter(pk__in=ids).order_by("pk"):
         if booking.kind == BookingKind.BLOCK:
             continue
         _cancel_for_city(booking, actor, reason, full_refund=True)
@@ -635,7 +663,7 @@ def reduction_decide(*, actor: StaffUser, booking_id: int, approve: bool, note: 
     resident then has the facility's usual time to pay."""
     require(actor, Perm.FEE_REDUCTION_APPROVE)
     booking = (
-        Booking.objects.select_for_update()
+        Booking.objects.select_for_update(of=("self",))
         .select_related("unit__facility", "registration__category", "municipality")
         .filter(municipality_id=actor.municipality_id, pk=booking_id)
         .first()
@@ -690,7 +718,9 @@ def booking_check_in(*, booking: Booking, at: dt.datetime) -> bool:
     """The first unlock (or staff at the desk) marks check-in; later ones change nothing."""
     updated = Booking.objects.filter(pk=booking.pk, checked_in_at__isnull=True).update(checked_in_at=at)
     if updated:
-        audit_record(municipality=booking.municipality, actor=None, actor_label="lock", action="booking.check_in", obj=booking)
+        audit_record(
+            municipality=booking.municipality, actor=None, actor_label="lock", action="booking.check_in", obj=booking
+        )
     return bool(updated)
 
 

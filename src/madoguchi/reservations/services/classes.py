@@ -37,7 +37,7 @@ def session_context(session: ClassSession) -> dict[str, str]:
 
 def _locked_session(municipality_id: int, session_id: int) -> ClassSession:
     session = (
-        ClassSession.objects.select_for_update()
+        ClassSession.objects.select_for_update(of=("self",))
         .select_related("event__facility")
         .filter(pk=session_id, event__municipality_id=municipality_id)
         .first()
@@ -124,7 +124,9 @@ def _promote(session: ClassSession) -> list[Enrollment]:
             action="class.promote",
             obj=enrollment,
         )
-        notice_send(citizen_id=enrollment.citizen_id, key="reservations.class_promoted", context=session_context(session))
+        notice_send(
+            citizen_id=enrollment.citizen_id, key="reservations.class_promoted", context=session_context(session)
+        )
         promoted.append(enrollment)
     return promoted
 
@@ -151,7 +153,9 @@ def enrollment_cancel(*, citizen: Citizen, enrollment_id: int) -> Enrollment:
 @transaction.atomic
 def enrollment_cancel_by_staff(*, actor: StaffUser, enrollment_id: int) -> Enrollment:
     require(actor, Perm.FACILITY_MANAGE)
-    enrollment = Enrollment.objects.filter(pk=enrollment_id, session__event__municipality_id=actor.municipality_id).first()
+    enrollment = Enrollment.objects.filter(
+        pk=enrollment_id, session__event__municipality_id=actor.municipality_id
+    ).first()
     if enrollment is None:
         raise DomainError("お申し込みが見つかりません。")
     session = _locked_session(actor.municipality_id, enrollment.session_id)
@@ -203,7 +207,11 @@ def class_reminders_send(*, now: dt.datetime | None = None) -> int:
     sessions = ClassSession.objects.filter(start__gte=day_start, start__lt=day_start + dt.timedelta(days=1))
     for session_id in list(sessions.values_list("pk", flat=True)):
         with transaction.atomic():
-            session = ClassSession.objects.select_for_update().select_related("event__facility").get(pk=session_id)
+            session = (
+                ClassSession.objects.select_for_update(of=("self",))
+                .select_related("event__facility")
+                .get(pk=session_id)
+            )
             due = session.enrollments.filter(
                 status=EnrollmentStatus.REGISTERED, citizen__isnull=False, reminded_at__isnull=True
             )

@@ -71,7 +71,7 @@ def key_prepare(*, booking: Booking) -> AccessKey | None:
 
 
 def _want(booking: Booking, wanted: KeyStatus) -> AccessKey | None:
-    key = AccessKey.objects.select_for_update().filter(booking=booking).first()
+    key = AccessKey.objects.select_for_update(of=("self",)).filter(booking=booking).first()
     if key is None:
         return None
     if key.wanted != wanted:
@@ -133,7 +133,7 @@ def key_sync(*, key_id: int, service: LockService | None = None) -> AccessKey:
 def _store(key: AccessKey, **changes: object) -> AccessKey:
     """Save what the lock service confirmed, unless ``wanted`` moved meanwhile (then sync again)."""
     with transaction.atomic():
-        fresh = AccessKey.objects.select_for_update().get(pk=key.pk)
+        fresh = AccessKey.objects.select_for_update(of=("self",)).get(pk=key.pk)
         for name, value in changes.items():
             setattr(fresh, name, value)
         fresh.last_error = ""
@@ -146,7 +146,7 @@ def _store(key: AccessKey, **changes: object) -> AccessKey:
 
 def _failed(key: AccessKey, message: str) -> AccessKey:
     with transaction.atomic():
-        fresh = AccessKey.objects.select_for_update().get(pk=key.pk)
+        fresh = AccessKey.objects.select_for_update(of=("self",)).get(pk=key.pk)
         fresh.attempts += 1
         fresh.last_error = message[:200]
         fresh.next_attempt_at = clock.now() + _backoff(fresh.attempts)
@@ -188,7 +188,7 @@ def _send(key_id: int, now: dt.datetime) -> int:
     from madoguchi.reservations.services.bookings import booking_context, when_text
 
     with transaction.atomic():
-        key = AccessKey.objects.select_for_update().select_related("booking__unit__facility").get(pk=key_id)
+        key = AccessKey.objects.select_for_update(of=("self",)).select_related("booking__unit__facility").get(pk=key_id)
         if key.sent_at is not None:
             return 0
         key.sent_at = now
@@ -214,9 +214,12 @@ def lock_event_record(*, municipality_id: int, event: LockEvent) -> bool:
                 )
         except IntegrityError:
             return False
-        key = AccessKey.objects.select_for_update().select_related("booking__municipality").filter(
-            guest_id=event.guest_id, booking__municipality_id=municipality_id
-        ).first()
+        key = (
+            AccessKey.objects.select_for_update(of=("self",))
+            .select_related("booking__municipality")
+            .filter(guest_id=event.guest_id, booking__municipality_id=municipality_id)
+            .first()
+        )
         if key is None:
             return True
         if event.kind == "used":

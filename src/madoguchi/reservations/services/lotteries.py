@@ -122,7 +122,7 @@ def lottery_apply(
 ) -> LotteryApplication:
     registration = registration_usable(citizen=citizen, registration_id=registration_id)
     item = (
-        Lottery.objects.select_for_update()
+        Lottery.objects.select_for_update(of=("self",))
         .select_related("facility")
         .filter(municipality_id=citizen.municipality_id, pk=lottery_id)
         .first()
@@ -165,7 +165,7 @@ def lottery_apply(
 @transaction.atomic
 def lottery_withdraw(*, citizen: Citizen, application_id: int) -> LotteryApplication:
     application = (
-        LotteryApplication.objects.select_for_update()
+        LotteryApplication.objects.select_for_update(of=("self",))
         .select_related("lottery")
         .filter(pk=application_id, applicant=citizen)
         .first()
@@ -239,11 +239,7 @@ def _draw_input(item: Lottery) -> tuple[lottery.DrawInput, dict[str, LotteryAppl
                     else None
                 ),
                 weight=a.weight,
-                choices=tuple(
-                    k
-                    for c in a.choices.all()
-                    if (k := slot_key(c.unit_id, c.start, c.end)) in available
-                ),
+                choices=tuple(k for c in a.choices.all() if (k := slot_key(c.unit_id, c.start, c.end)) in available),
             )
             for a in applications
         ),
@@ -261,7 +257,7 @@ def lottery_draw(*, lottery_id: int, actor: StaffUser | None = None) -> lottery.
 
     if actor is not None:
         require(actor, Perm.FACILITY_MANAGE)
-    item = Lottery.objects.select_for_update().select_related("facility", "municipality").get(pk=lottery_id)
+    item = Lottery.objects.select_for_update(of=("self",)).select_related("facility", "municipality").get(pk=lottery_id)
     if actor is not None and item.municipality_id != actor.municipality_id:
         raise DomainError("抽選が見つかりません。")
     if item.status not in (LotteryStatus.OPEN, LotteryStatus.CLOSED) or clock.now() < item.draw_at:
@@ -273,9 +269,7 @@ def lottery_draw(*, lottery_id: int, actor: StaffUser | None = None) -> lottery.
     item.input_digest = lottery.input_digest(draw_input)
     item.status = LotteryStatus.DRAWN
     item.drawn_at = clock.now()
-    item.save(
-        update_fields=["published_input", "published_result", "input_digest", "status", "drawn_at"]
-    )
+    item.save(update_fields=["published_input", "published_result", "input_digest", "status", "drawn_at"])
     units = {u.pk: u for u in Unit.objects.filter(facility=item.facility).select_related("facility")}
     for public_id, application in applications.items():
         outcome = result.outcomes[public_id]

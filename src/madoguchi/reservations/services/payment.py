@@ -70,7 +70,7 @@ def _intent_for(booking: Booking) -> PaymentIntent:
 def payment_start(*, citizen: Citizen, booking_id: int, return_url: str) -> str:
     """Where to send the resident to pay for their 仮予約 (the gateway's checkout page)."""
     booking = (
-        Booking.objects.select_for_update()
+        Booking.objects.select_for_update(of=("self",))
         .select_related("unit__facility", "municipality")
         .filter(municipality_id=citizen.municipality_id, pk=booking_id, booked_by=citizen)
         .first()
@@ -87,7 +87,7 @@ def payment_at_counter(*, actor: StaffUser, booking_id: int) -> PaymentIntent:
     """The intent staff record cash against (the payments screen takes it from there)."""
     require(actor, Perm.PAYMENT_CASH)
     booking = (
-        Booking.objects.select_for_update()
+        Booking.objects.select_for_update(of=("self",))
         .select_related("unit__facility", "municipality")
         .filter(municipality_id=actor.municipality_id, pk=booking_id)
         .first()
@@ -117,7 +117,7 @@ def booking_payment_changed(intent: PaymentIntent, event: str) -> None:
     from madoguchi.reservations.services.bookings import booking_confirm
 
     booking = (
-        Booking.objects.select_for_update()
+        Booking.objects.select_for_update(of=("self",))
         .select_related("unit__facility", "municipality")
         .filter(pk=int(intent.subject_id), municipality_id=intent.municipality_id)
         .first()

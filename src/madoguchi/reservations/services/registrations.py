@@ -49,9 +49,12 @@ def registration_create(
     category = UserCategory.objects.filter(municipality_id=citizen.municipality_id, pk=category_id).first()
     if category is None:
         raise DomainError("利用者区分を選んでください。", field="category")
-    if not category.is_group and Registration.objects.filter(
-        owner=citizen, category__is_group=False, status__in=[RegistrationStatus.ACTIVE, RegistrationStatus.PENDING]
-    ).exists():
+    if (
+        not category.is_group
+        and Registration.objects.filter(
+            owner=citizen, category__is_group=False, status__in=[RegistrationStatus.ACTIVE, RegistrationStatus.PENDING]
+        ).exists()
+    ):
         raise DomainError("個人の利用者登録はすでにあります。", field="category")
     if category.is_group and not representative.strip():
         raise DomainError("団体の代表者名を入力してください。", field="representative")
@@ -94,7 +97,7 @@ def registration_create(
 def registration_decide(*, actor: StaffUser, registration_id: int, approve: bool, note: str = "") -> Registration:
     require(actor, Perm.BOOKING_CHANGE)
     registration = (
-        Registration.objects.select_for_update()
+        Registration.objects.select_for_update(of=("self",))
         .filter(municipality_id=actor.municipality_id, pk=registration_id)
         .first()
     )
@@ -137,7 +140,7 @@ def group_member_add(*, actor: StaffUser, registration_id: int, citizen_id: int)
 def registration_usable(*, citizen: Citizen, registration_id: int) -> Registration:
     """The registration ``citizen`` may book with (owner or member), locked for this transaction."""
     registration = (
-        Registration.objects.select_for_update()
+        Registration.objects.select_for_update(of=("self",))
         .select_related("category")
         .filter(municipality_id=citizen.municipality_id, pk=registration_id)
         .first()

@@ -210,7 +210,7 @@ def test_staff_without_the_role__cannot_block(city_a, gym, staff_factory) -> Non
 
 def test_closure__cancels_bookings_in_it(city_a, gym, hanako) -> None:
     booking = _hold(hanako, gym.half_a, *gym.at(TUE, "午前"))
-    closure, cancelled = svc.closure_create(
+    _closure, cancelled = svc.closure_create(
         actor=_staff(city_a),
         facility_id=gym.facility.pk,
         start_date=TUE,

@@ -59,7 +59,7 @@ def _apply(gym, item, category, choices, who=None):
 
 
 def test_lottery__blocks_first_come_until_the_draw_then_winners_hold_their_slots(setting) -> None:
-    gym, chief, item = setting
+    gym, _chief, item = setting
     assert item.seed_commitment == lottery.seed_commitment(item.seed)
     apps = [
         _apply(gym, item, gym.resident, [(gym.full, "午前"), (gym.half_b, "午後")]),
@@ -113,7 +113,7 @@ def test_lottery__blocks_first_come_until_the_draw_then_winners_hold_their_slots
 
 
 def test_lottery__unconfirmed_winners_lose_the_slot(setting) -> None:
-    gym, chief, item = setting
+    gym, _chief, item = setting
     application = _apply(gym, item, gym.resident, [(gym.half_a, "午前")])
     with time_machine.travel(item.draw_at, tick=False):
         svc.lotteries_advance()
@@ -128,7 +128,7 @@ def test_lottery__unconfirmed_winners_lose_the_slot(setting) -> None:
 
 
 def test_lottery_apply__enforces_choices_dates_and_caps(setting) -> None:
-    gym, chief, item = setting
+    gym, _chief, item = setting
     with pytest.raises(DomainError) as err:
         _apply(gym, item, gym.resident, [(gym.half_a, "午前"), (gym.half_a, "午前")])
     assert "重ねて" in err.value.message
@@ -156,7 +156,7 @@ def test_lottery_apply__enforces_choices_dates_and_caps(setting) -> None:
 
 
 def test_lottery_apply__refused_after_the_deadline(setting) -> None:
-    gym, chief, item = setting
+    gym, _chief, item = setting
     who = scenario.citizen(gym.city)
     reg = scenario.registration(who, gym.resident)
     with time_machine.travel(item.apply_until + dt.timedelta(seconds=1), tick=False), pytest.raises(DomainError):

@@ -84,7 +84,7 @@ def _send(citizen_id: int, key: str, context: dict[str, Any]) -> None:
         notify(citizen=citizen, template=template, context=context)
     except DomainError as exc:
         # No channel (LINE blocked, no verified e-mail): the booking stands; staff see it on the booking.
-        log.info("notice %s not sent: %s", key, exc.message)
+        log.debug("notice %s not sent: %s", key, exc.message)
 
 
 def notice_send(*, citizen_id: int | None, key: str, context: dict[str, Any]) -> None:

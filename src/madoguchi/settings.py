@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "madoguchi.citizens",
     "madoguchi.line",
     "madoguchi.messaging",
+    "madoguchi.payments",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,7 @@ staff_patterns: list[URLPattern | URLResolver] = [
     path("citizens/", include((citizen_urls.staff_urlpatterns, "citizens"))),
     path("messages/", include(("madoguchi.messaging.urls", "messages"))),
     path("line/", include(("madoguchi.line.staff_urls", "line"))),
+    path("payments/", include(("madoguchi.payments.staff_urls", "payments"))),
 ]
 
 # The demo's phone (404 outside demo mode).
@@ -31,6 +32,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("staff/", include((staff_patterns, "staff"))),
     path("line/", include(("madoguchi.line.urls", "line"))),
+    path("payments/", include(("madoguchi.payments.urls", "payments"))),
     path("my/", include((citizen_urls.urlpatterns, "citizens"))),
     path("demo/", include((demo_patterns, "demo"))),
 ]

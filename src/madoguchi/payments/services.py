@@ -135,7 +135,7 @@ def _audit(intent: PaymentIntent, action: str, *, actor: StaffUser | None = None
 
 def _locked(intent_id: int, **scope: object) -> PaymentIntent | None:
     return (
-        PaymentIntent.objects.select_for_update().select_related("municipality").filter(pk=intent_id, **scope).first()
+        PaymentIntent.objects.select_for_update(of=("self",)).select_related("municipality").filter(pk=intent_id, **scope).first()
     )
 
 
@@ -504,7 +504,7 @@ def _receive(config: GatewayConfig, event: GatewayEvent) -> NotificationResult:
         except IntegrityError:
             return NotificationResult(outcome="duplicate", intent_id=None, duplicate=True)
         intent = (
-            PaymentIntent.objects.select_for_update()
+            PaymentIntent.objects.select_for_update(of=("self",))
             .select_related("municipality")
             .filter(municipality_id=config.municipality_id, public_token=event.reference)
             .first()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -10,6 +12,7 @@ from madoguchi.core import clock
 from madoguchi.core.models import AuditEvent
 from madoguchi.line.models import KeywordReply, LineChannel
 from madoguchi.messaging.models import DeliveryJob, JobStatus, MessageTemplate
+from madoguchi.payments import services as payment_services
 from madoguchi.residents.models import Movement, Person
 
 from ..conftest import ROLES, make_staff, verified_client
@@ -69,12 +72,24 @@ def test_staff_of_a__cannot_read_or_change_b(persona: str, city_a, city_b, resid
     )
     reply_b = KeywordReply.objects.create(municipality=city_b, keywords="高萩のキーワード", reply="高萩の返信")
     markers += ["高萩の返信", "2000082147"]
+    intent_b = payment_services.intent_create(
+        municipality=city_b,
+        purpose="reservations.booking",
+        subject_id="1",
+        amount=300,
+        description="高萩の手数料",
+        account_label="高萩市役所",
+        expires_at=clock.now() + dt.timedelta(days=1),
+    )
+    markers.append("高萩の手数料")
+    audit_b_before = AuditEvent.objects.filter(municipality=city_b).count()
     values = {
         "person_id": person_b.pk,
         "household_id": person_b.household_id,
         "kind": "move_out",
         "job_id": job_b.pk,
         "reply_id": reply_b.pk,
+        "intent_id": intent_b.pk,
     }
     post_data = {
         "occurred_on": "2024-04-01",
@@ -127,6 +142,8 @@ def test_staff_of_a__cannot_read_or_change_b(persona: str, city_a, city_b, resid
     channel_b.refresh_from_db()
     reply_b.refresh_from_db()
     assert not channel_b.disaster_mode and reply_b.reply == "高萩の返信"
+    intent_b.refresh_from_db()
+    assert intent_b.status == "created" and not intent_b.refunds.exists()
     # Nothing was registered in A under B's household number either.
     assert not Person.objects.filter(municipality=city_a, family_name="侵入").exists()
 

@@ -76,7 +76,9 @@ def test_tampered_body__is_refused_with_400_and_nothing_changes(city_a, gateway,
 
     header = signing.sign(SECRET, header_for_original, _now())
     response = Client().post(
-        f"/payments/notify/{gateway.code}/", data=tampered, content_type="application/json",
+        f"/payments/notify/{gateway.code}/",
+        data=tampered,
+        content_type="application/json",
         headers={signing.HEADER: header},
     )
     assert response.status_code == 400
@@ -104,14 +106,19 @@ def test_bad_signature__is_refused(city_a, gateway, make_intent, hook_log, secre
 
 def test_signature_within_tolerance__is_accepted(city_a, gateway, make_intent) -> None:
     intent = _pending(make_intent(city_a))
-    assert post_signed(Client(), gateway, event_body(intent, "payment.succeeded"), timestamp=_now() - 290).status_code == 200
+    assert (
+        post_signed(Client(), gateway, event_body(intent, "payment.succeeded"), timestamp=_now() - 290).status_code
+        == 200
+    )
 
 
 def test_unsigned_and_malformed__are_refused(city_a, gateway, make_intent) -> None:
     intent = _pending(make_intent(city_a))
     client = Client()
     unsigned = client.post(
-        f"/payments/notify/{gateway.code}/", data=event_body(intent, "payment.succeeded"), content_type="application/json"
+        f"/payments/notify/{gateway.code}/",
+        data=event_body(intent, "payment.succeeded"),
+        content_type="application/json",
     )
     assert unsigned.status_code == 400
     malformed = post_signed(client, gateway, b'{"id": "evt_1", "type": "payment.teleported", "data": {}}')
@@ -131,9 +138,14 @@ def test_rotated_secret__either_signature_is_enough(city_a, gateway, make_intent
     intent = _pending(make_intent(city_a))
     body = event_body(intent, "payment.succeeded")
     t = _now()
-    header = f"t={t},v1={signing.signature('old-secret-being-retired', body, t)},v1={signing.signature(SECRET, body, t)}"
+    header = (
+        f"t={t},v1={signing.signature('old-secret-being-retired', body, t)},v1={signing.signature(SECRET, body, t)}"
+    )
     response = Client().post(
-        f"/payments/notify/{gateway.code}/", data=body, content_type="application/json", headers={signing.HEADER: header}
+        f"/payments/notify/{gateway.code}/",
+        data=body,
+        content_type="application/json",
+        headers={signing.HEADER: header},
     )
     assert response.status_code == 200
 
@@ -264,7 +276,11 @@ def test_hook_failure__rolls_back_the_change_and_the_log(city_a, gateway, make_i
     with pytest.raises(RuntimeError):
         services.notification_receive(
             gateway_code=gateway.code,
-            headers={"X-Madoguchi-Signature": __import__("madoguchi.payments.gateways.signing", fromlist=["x"]).sign(SECRET, body, _now())},
+            headers={
+                "X-Madoguchi-Signature": __import__("madoguchi.payments.gateways.signing", fromlist=["x"]).sign(
+                    SECRET, body, _now()
+                )
+            },
             body=body,
         )
     intent.refresh_from_db()

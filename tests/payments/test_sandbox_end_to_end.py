@@ -61,7 +61,14 @@ def test_resident_pays_on_the_sandbox__intent_paid_and_return_page_says_so(
 
     status, page, _ = _open(url)
     assert status == 200
-    for text in ("市民体育館 卓球台 2時間", "1,200円", "支払う", "支払いをやめる", "<legend>支払方法</legend>", 'lang="ja"'):
+    for text in (
+        "市民体育館 卓球台 2時間",
+        "1,200円",
+        "支払う",
+        "支払いをやめる",
+        "<legend>支払方法</legend>",
+        'lang="ja"',
+    ):
         assert text in page
 
     status, _, headers = _open(url, {"action": "pay", "method": "card"})
@@ -161,7 +168,11 @@ def test_paid_after_cancel__refunded_at_the_gateway_and_recorded(live_server, sa
     refund = Refund.objects.get(intent=intent)
     assert refund.kind == RefundKind.LATE and refund.status == RefundStatus.SUCCEEDED
     refunds = [c for c in control.calls(sandbox.base_url) if c["path"] == "/v1/refunds"]
-    assert len(refunds) == 1 and refunds[0]["body"] == {"payment": session, "amount": 1200, "reason": "期限後の入金の返金"}
+    assert len(refunds) == 1 and refunds[0]["body"] == {
+        "payment": session,
+        "amount": 1200,
+        "reason": "期限後の入金の返金",
+    }
     assert hook_log.events(intent) == ["cancelled", "refunded"]
     _, page, _ = _open(headers["Location"])
     assert "返金しました" in page

@@ -124,7 +124,9 @@ def test_intent_cancel__is_idempotent_and_refuses_paid(city_a, make_intent, hook
         services.intent_cancel(intent=paid, reason="x")
 
 
-def test_intents_expire_overdue__expires_only_unpaid_past_deadline(city_a, make_intent, hook_log, staff_factory) -> None:
+def test_intents_expire_overdue__expires_only_unpaid_past_deadline(
+    city_a, make_intent, hook_log, staff_factory
+) -> None:
     overdue = make_intent(city_a, expires_at=clock.now() + dt.timedelta(minutes=10))
     later = make_intent(city_a, expires_at=clock.now() + dt.timedelta(days=2))
     paid = make_intent(city_a, expires_at=clock.now() + dt.timedelta(minutes=10))

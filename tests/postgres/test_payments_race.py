@@ -79,7 +79,10 @@ def test_different_events_for_one_intent_in_parallel__one_change(city_a, gateway
 
 
 def test_two_intents_for_one_subject_paid_at_once__one_kept_one_refunded(
-    city_a, gateway, make_intent, hook_log  # noqa: F811
+    city_a,
+    gateway,
+    make_intent,
+    hook_log,  # noqa: F811
 ) -> None:
     intents = [_pending(make_intent(city_a, subject_id="booking-race"), session=f"cs_{i}") for i in range(4)]
 

@@ -51,6 +51,8 @@ def register_rules() -> None:
         _unpaid,
     )
     register(
-        RetentionRule("payment_records", FIVE_YEARS, "収納・返金の記録は会計書類として5年保存（地方自治法施行令・財務規則）"),
+        RetentionRule(
+            "payment_records", FIVE_YEARS, "収納・返金の記録は会計書類として5年保存（地方自治法施行令・財務規則）"
+        ),
         _records,
     )

@@ -53,7 +53,13 @@ REDUCTIONS = [
 ]
 FRAMES = [("午前", dt.time(9), dt.time(12)), ("午後", dt.time(13), dt.time(17)), ("夜間", dt.time(18), dt.time(21))]
 DAY_FRAMES = FRAMES[:2]
-GROUPS = ["磯原バレーボールクラブ", "大津港ミニバスケットボール少年団", "北茨城卓球愛好会", "中郷ソフトテニス部", "関南太極拳の会"]
+GROUPS = [
+    "磯原バレーボールクラブ",
+    "大津港ミニバスケットボール少年団",
+    "北茨城卓球愛好会",
+    "中郷ソフトテニス部",
+    "関南太極拳の会",
+]
 FAMILY = ["野口", "岡倉", "五浦", "大津", "平潟", "関本", "華川", "中郷", "磯原", "神岡"]
 GIVEN = ["由美", "太郎", "花子", "次郎", "和子", "健"]
 PEOPLE = [f"{FAMILY[i % 10]} {GIVEN[i % 6]}" for i in range(40)]
@@ -65,7 +71,9 @@ def _frames(unit: Unit, frames: list[tuple[str, dt.time, dt.time]], rates: list[
         Rate.objects.create(unit=unit, frame=frame, amount=amount)
 
 
-def _hourly(facility: Facility, code: str, name: str, opens: int, closes: int, rate: int, position: int, **kw: object) -> Unit:
+def _hourly(
+    facility: Facility, code: str, name: str, opens: int, closes: int, rate: int, position: int, **kw: object
+) -> Unit:
     unit = Unit.objects.create(
         facility=facility,
         code=code,
@@ -110,12 +118,19 @@ def _facilities(city: Municipality) -> list[Facility]:
         admission_surcharge_pct=50,
         commercial_surcharge_pct=100,
     )
-    full = Unit.objects.create(facility=gym, code="arena", name="アリーナ全面", capacity=300, position=1, lock_id=LOCK_GYM)
+    full = Unit.objects.create(
+        facility=gym, code="arena", name="アリーナ全面", capacity=300, position=1, lock_id=LOCK_GYM
+    )
     _frames(full, FRAMES, [2400, 3000, 3600])
     for i, label in enumerate(("A", "B"), start=2):
         half = Unit.objects.create(
-            facility=gym, parent=full, code=f"arena-{label.lower()}", name=f"アリーナ半面{label}", capacity=150,
-            position=i, lock_id=LOCK_GYM,
+            facility=gym,
+            parent=full,
+            code=f"arena-{label.lower()}",
+            name=f"アリーナ半面{label}",
+            capacity=150,
+            position=i,
+            lock_id=LOCK_GYM,
         )
         _frames(half, FRAMES, [1200, 1500, 1800])
     _tiers(gym)
@@ -164,7 +179,9 @@ def _facilities(city: Municipality) -> list[Facility]:
     whole = Unit.objects.create(facility=ground, code="whole", name="グラウンド全面", position=1)
     _frames(whole, DAY_FRAMES, [2000, 2400])
     for i, label in enumerate(("A", "B"), start=2):
-        half = Unit.objects.create(facility=ground, parent=whole, code=f"field-{label.lower()}", name=f"{label}面", position=i)
+        half = Unit.objects.create(
+            facility=ground, parent=whole, code=f"field-{label.lower()}", name=f"{label}面", position=i
+        )
         _frames(half, DAY_FRAMES, [1000, 1200])
     _tiers(ground)
 
@@ -201,7 +218,11 @@ def _registrations(city: Municipality, chief: StaffUser) -> list[Registration]:
         category = categories["outsider" if i % 8 == 7 else "resident"]
         made.append(
             registrations.registration_create(
-                citizen=owner, category_id=category.pk, name=name, name_kana="キタイバラキ", phone=f"0293-43-{1200 + i:04d}"
+                citizen=owner,
+                category_id=category.pk,
+                name=name,
+                name_kana="キタイバラキ",
+                phone=f"0293-43-{1200 + i:04d}",
             )
         )
     for i, group in enumerate(GROUPS):
@@ -215,7 +236,9 @@ def _registrations(city: Municipality, chief: StaffUser) -> list[Registration]:
             representative=PEOPLE[i],
         )
         if i < len(GROUPS) - 1:  # the last one waits for staff to check it
-            registrations.registration_decide(actor=chief, registration_id=registration.pk, approve=True, note="規約・名簿を確認")
+            registrations.registration_decide(
+                actor=chief, registration_id=registration.pk, approve=True, note="規約・名簿を確認"
+            )
             registration.refresh_from_db()
         made.append(registration)
     return made

@@ -76,6 +76,11 @@ DEFAULTS: dict[str, tuple[str, str]] = {
 }
 
 
+def notice_now(*, citizen_id: int, key: str, context: dict[str, Any]) -> None:
+    """Queue ``key`` for the resident within the current transaction (for resumable loops)."""
+    _send(citizen_id, key, context)
+
+
 def _send(citizen_id: int, key: str, context: dict[str, Any]) -> None:
     citizen = Citizen.objects.select_related("municipality").get(pk=citizen_id)
     title, body = DEFAULTS[key]

@@ -7,148 +7,311 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('citizens', '0003_accounts_sign_in_link_codes_schools'),
-        ('core', '0002_audit_append_only'),
+        ("citizens", "0003_accounts_sign_in_link_codes_schools"),
+        ("core", "0002_audit_append_only"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='GatewayConfig',
+            name="GatewayConfig",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(help_text='通知URL /payments/notify/<接続コード>/ に使います。', max_length=40, unique=True, verbose_name='接続コード')),
-                ('name', models.CharField(max_length=60, verbose_name='名称')),
-                ('kind', models.CharField(default='hosted', max_length=30, verbose_name='方式')),
-                ('base_url', models.URLField(verbose_name='APIのURL')),
-                ('api_key', models.CharField(max_length=200, verbose_name='APIキー（シークレットキー）')),
-                ('signing_secret', models.CharField(max_length=200, verbose_name='通知の署名用シークレット')),
-                ('tolerance_seconds', models.PositiveIntegerField(default=300, verbose_name='署名の有効時間（秒）')),
-                ('enabled', models.BooleanField(default=True, verbose_name='有効')),
-                ('is_default', models.BooleanField(default=False, verbose_name='既定の接続')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.municipality')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "code",
+                    models.SlugField(
+                        help_text="通知URL /payments/notify/<接続コード>/ に使います。",
+                        max_length=40,
+                        unique=True,
+                        verbose_name="接続コード",
+                    ),
+                ),
+                ("name", models.CharField(max_length=60, verbose_name="名称")),
+                ("kind", models.CharField(default="hosted", max_length=30, verbose_name="方式")),
+                ("base_url", models.URLField(verbose_name="APIのURL")),
+                ("api_key", models.CharField(max_length=200, verbose_name="APIキー（シークレットキー）")),
+                ("signing_secret", models.CharField(max_length=200, verbose_name="通知の署名用シークレット")),
+                ("tolerance_seconds", models.PositiveIntegerField(default=300, verbose_name="署名の有効時間（秒）")),
+                ("enabled", models.BooleanField(default=True, verbose_name="有効")),
+                ("is_default", models.BooleanField(default=False, verbose_name="既定の接続")),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="core.municipality"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '決済代行の接続設定',
-                'verbose_name_plural': '決済代行の接続設定',
+                "verbose_name": "決済代行の接続設定",
+                "verbose_name_plural": "決済代行の接続設定",
             },
         ),
         migrations.CreateModel(
-            name='PaymentIntent',
+            name="PaymentIntent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('purpose', models.CharField(max_length=60, verbose_name='用途')),
-                ('subject_id', models.CharField(max_length=64, verbose_name='対象ID')),
-                ('amount', models.PositiveIntegerField(verbose_name='金額（円）')),
-                ('description', models.CharField(max_length=100, verbose_name='内容')),
-                ('account_label', models.CharField(max_length=60, verbose_name='施設・手続き')),
-                ('status', models.CharField(choices=[('created', '未払い'), ('pending', '支払い手続き中'), ('paid', '支払い済み'), ('failed', '支払い失敗'), ('expired', '期限切れ'), ('cancelled', '取消し'), ('refunded', '返金済み')], default='created', max_length=10, verbose_name='状態')),
-                ('method', models.CharField(blank=True, choices=[('card', 'クレジットカード'), ('qr', 'QRコード決済'), ('convenience', 'コンビニ払い'), ('bank', '口座振替・振込'), ('cash', '現金（窓口）'), ('other', 'その他')], max_length=12, verbose_name='支払方法')),
-                ('gateway', models.CharField(blank=True, max_length=40, verbose_name='決済代行')),
-                ('gateway_ref', models.CharField(blank=True, max_length=100, verbose_name='決済代行の受付番号')),
-                ('public_token', models.CharField(default=madoguchi.payments.models.new_public_token, editable=False, max_length=64, unique=True)),
-                ('expires_at', models.DateTimeField(verbose_name='支払期限')),
-                ('paid_at', models.DateTimeField(blank=True, null=True, verbose_name='支払日時')),
-                ('last_event_at', models.DateTimeField(blank=True, null=True)),
-                ('cash_received', models.PositiveIntegerField(blank=True, null=True, verbose_name='窓口での受領額（円）')),
-                ('refunded_amount', models.PositiveIntegerField(default=0, verbose_name='返金額（円）')),
-                ('late_payment', models.BooleanField(default=False, verbose_name='期限後・重複の入金')),
-                ('closed_reason', models.CharField(blank=True, max_length=200, verbose_name='取消しの理由')),
-                ('created_at', models.DateTimeField(verbose_name='作成日時')),
-                ('updated_at', models.DateTimeField(verbose_name='更新日時')),
-                ('citizen', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='citizens.citizen')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.municipality')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("purpose", models.CharField(max_length=60, verbose_name="用途")),
+                ("subject_id", models.CharField(max_length=64, verbose_name="対象ID")),
+                ("amount", models.PositiveIntegerField(verbose_name="金額（円）")),
+                ("description", models.CharField(max_length=100, verbose_name="内容")),
+                ("account_label", models.CharField(max_length=60, verbose_name="施設・手続き")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("created", "未払い"),
+                            ("pending", "支払い手続き中"),
+                            ("paid", "支払い済み"),
+                            ("failed", "支払い失敗"),
+                            ("expired", "期限切れ"),
+                            ("cancelled", "取消し"),
+                            ("refunded", "返金済み"),
+                        ],
+                        default="created",
+                        max_length=10,
+                        verbose_name="状態",
+                    ),
+                ),
+                (
+                    "method",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("card", "クレジットカード"),
+                            ("qr", "QRコード決済"),
+                            ("convenience", "コンビニ払い"),
+                            ("bank", "口座振替・振込"),
+                            ("cash", "現金（窓口）"),
+                            ("other", "その他"),
+                        ],
+                        max_length=12,
+                        verbose_name="支払方法",
+                    ),
+                ),
+                ("gateway", models.CharField(blank=True, max_length=40, verbose_name="決済代行")),
+                ("gateway_ref", models.CharField(blank=True, max_length=100, verbose_name="決済代行の受付番号")),
+                (
+                    "public_token",
+                    models.CharField(
+                        default=madoguchi.payments.models.new_public_token, editable=False, max_length=64, unique=True
+                    ),
+                ),
+                ("expires_at", models.DateTimeField(verbose_name="支払期限")),
+                ("paid_at", models.DateTimeField(blank=True, null=True, verbose_name="支払日時")),
+                ("last_event_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "cash_received",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="窓口での受領額（円）"),
+                ),
+                ("refunded_amount", models.PositiveIntegerField(default=0, verbose_name="返金額（円）")),
+                ("late_payment", models.BooleanField(default=False, verbose_name="期限後・重複の入金")),
+                ("closed_reason", models.CharField(blank=True, max_length=200, verbose_name="取消しの理由")),
+                ("created_at", models.DateTimeField(verbose_name="作成日時")),
+                ("updated_at", models.DateTimeField(verbose_name="更新日時")),
+                (
+                    "citizen",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="citizens.citizen",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="core.municipality"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '支払い',
-                'verbose_name_plural': '支払い',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "支払い",
+                "verbose_name_plural": "支払い",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='GatewayNotification',
+            name="GatewayNotification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event_id', models.CharField(max_length=100)),
-                ('event_type', models.CharField(max_length=40)),
-                ('outcome', models.CharField(choices=[('applied', '反映'), ('ignored', '変更なし（順序違い・反映済み）'), ('refunded', '自動返金'), ('unknown', '対象の支払いなし'), ('mismatch', '金額の不一致（要確認）')], max_length=10)),
-                ('detail', models.CharField(blank=True, max_length=200)),
-                ('occurred_at', models.DateTimeField(verbose_name='事業者側の発生日時')),
-                ('received_at', models.DateTimeField(verbose_name='受信日時')),
-                ('gateway', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='notifications', to='payments.gatewayconfig')),
-                ('intent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='notifications', to='payments.paymentintent')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("event_id", models.CharField(max_length=100)),
+                ("event_type", models.CharField(max_length=40)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("applied", "反映"),
+                            ("ignored", "変更なし（順序違い・反映済み）"),
+                            ("refunded", "自動返金"),
+                            ("unknown", "対象の支払いなし"),
+                            ("mismatch", "金額の不一致（要確認）"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("detail", models.CharField(blank=True, max_length=200)),
+                ("occurred_at", models.DateTimeField(verbose_name="事業者側の発生日時")),
+                ("received_at", models.DateTimeField(verbose_name="受信日時")),
+                (
+                    "gateway",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="notifications",
+                        to="payments.gatewayconfig",
+                    ),
+                ),
+                (
+                    "intent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="notifications",
+                        to="payments.paymentintent",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '決済通知',
-                'verbose_name_plural': '決済通知',
+                "verbose_name": "決済通知",
+                "verbose_name_plural": "決済通知",
             },
         ),
         migrations.CreateModel(
-            name='Refund',
+            name="Refund",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('staff', '職員による返金'), ('system', '休館等による返金'), ('late', '期限後の入金の返金'), ('duplicate', '二重払いの返金')], max_length=10, verbose_name='種類')),
-                ('amount', models.PositiveIntegerField(verbose_name='返金額（円）')),
-                ('reason', models.CharField(max_length=200, verbose_name='理由')),
-                ('status', models.CharField(choices=[('pending', '返金処理中'), ('succeeded', '返金済み'), ('failed', '返金失敗')], default='pending', max_length=10, verbose_name='状態')),
-                ('method', models.CharField(blank=True, choices=[('card', 'クレジットカード'), ('qr', 'QRコード決済'), ('convenience', 'コンビニ払い'), ('bank', '口座振替・振込'), ('cash', '現金（窓口）'), ('other', 'その他')], max_length=12, verbose_name='支払方法')),
-                ('gateway', models.CharField(blank=True, max_length=40, verbose_name='決済代行')),
-                ('payment_ref', models.CharField(blank=True, max_length=100, verbose_name='返金する決済の受付番号')),
-                ('gateway_ref', models.CharField(blank=True, max_length=100, verbose_name='返金の受付番号')),
-                ('idempotency_key', models.CharField(max_length=64, unique=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='送信回数')),
-                ('error', models.CharField(blank=True, max_length=200, verbose_name='エラー')),
-                ('received_at', models.DateTimeField(blank=True, null=True, verbose_name='入金日時（重複・期限後の入金）')),
-                ('created_at', models.DateTimeField(verbose_name='作成日時')),
-                ('completed_at', models.DateTimeField(blank=True, null=True, verbose_name='完了日時')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('intent', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='refunds', to='payments.paymentintent')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.municipality')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("staff", "職員による返金"),
+                            ("system", "休館等による返金"),
+                            ("late", "期限後の入金の返金"),
+                            ("duplicate", "二重払いの返金"),
+                        ],
+                        max_length=10,
+                        verbose_name="種類",
+                    ),
+                ),
+                ("amount", models.PositiveIntegerField(verbose_name="返金額（円）")),
+                ("reason", models.CharField(max_length=200, verbose_name="理由")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "返金処理中"), ("succeeded", "返金済み"), ("failed", "返金失敗")],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="状態",
+                    ),
+                ),
+                (
+                    "method",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("card", "クレジットカード"),
+                            ("qr", "QRコード決済"),
+                            ("convenience", "コンビニ払い"),
+                            ("bank", "口座振替・振込"),
+                            ("cash", "現金（窓口）"),
+                            ("other", "その他"),
+                        ],
+                        max_length=12,
+                        verbose_name="支払方法",
+                    ),
+                ),
+                ("gateway", models.CharField(blank=True, max_length=40, verbose_name="決済代行")),
+                ("payment_ref", models.CharField(blank=True, max_length=100, verbose_name="返金する決済の受付番号")),
+                ("gateway_ref", models.CharField(blank=True, max_length=100, verbose_name="返金の受付番号")),
+                ("idempotency_key", models.CharField(max_length=64, unique=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="送信回数")),
+                ("error", models.CharField(blank=True, max_length=200, verbose_name="エラー")),
+                (
+                    "received_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="入金日時（重複・期限後の入金）"),
+                ),
+                ("created_at", models.DateTimeField(verbose_name="作成日時")),
+                ("completed_at", models.DateTimeField(blank=True, null=True, verbose_name="完了日時")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "intent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="refunds", to="payments.paymentintent"
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="core.municipality"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '返金',
-                'verbose_name_plural': '返金',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "返金",
+                "verbose_name_plural": "返金",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.AddConstraint(
-            model_name='gatewayconfig',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_default', True)), fields=('municipality',), name='gatewayconfig_one_default'),
+            model_name="gatewayconfig",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_default", True)), fields=("municipality",), name="gatewayconfig_one_default"
+            ),
         ),
         migrations.AddIndex(
-            model_name='paymentintent',
-            index=models.Index(fields=['municipality', 'purpose', 'subject_id'], name='paymentintent_subject_idx'),
+            model_name="paymentintent",
+            index=models.Index(fields=["municipality", "purpose", "subject_id"], name="paymentintent_subject_idx"),
         ),
         migrations.AddIndex(
-            model_name='paymentintent',
-            index=models.Index(fields=['municipality', 'paid_at'], name='paymentintent_paid_idx'),
+            model_name="paymentintent",
+            index=models.Index(fields=["municipality", "paid_at"], name="paymentintent_paid_idx"),
         ),
         migrations.AddIndex(
-            model_name='paymentintent',
-            index=models.Index(fields=['status', 'expires_at'], name='paymentintent_expiry_idx'),
+            model_name="paymentintent",
+            index=models.Index(fields=["status", "expires_at"], name="paymentintent_expiry_idx"),
         ),
         migrations.AddConstraint(
-            model_name='paymentintent',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='paymentintent_amount_positive'),
+            model_name="paymentintent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gt", 0)), name="paymentintent_amount_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='paymentintent',
-            constraint=models.CheckConstraint(condition=models.Q(('refunded_amount__lte', models.F('amount'))), name='paymentintent_refund_within_amount'),
+            model_name="paymentintent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("refunded_amount__lte", models.F("amount"))),
+                name="paymentintent_refund_within_amount",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='paymentintent',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'paid'), models.Q(('late_payment', False), ('status', 'refunded')), _connector='OR'), fields=('municipality', 'purpose', 'subject_id'), name='paymentintent_one_paid_per_subject'),
+            model_name="paymentintent",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(
+                    ("status", "paid"), models.Q(("late_payment", False), ("status", "refunded")), _connector="OR"
+                ),
+                fields=("municipality", "purpose", "subject_id"),
+                name="paymentintent_one_paid_per_subject",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='gatewaynotification',
-            constraint=models.UniqueConstraint(fields=('gateway', 'event_id'), name='gatewaynotification_unique_event'),
+            model_name="gatewaynotification",
+            constraint=models.UniqueConstraint(fields=("gateway", "event_id"), name="gatewaynotification_unique_event"),
         ),
         migrations.AddConstraint(
-            model_name='refund',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='refund_amount_positive'),
+            model_name="refund",
+            constraint=models.CheckConstraint(condition=models.Q(("amount__gt", 0)), name="refund_amount_positive"),
         ),
     ]

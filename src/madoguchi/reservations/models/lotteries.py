@@ -87,6 +87,7 @@ class LotteryApplication(models.Model):
     created_at = models.DateTimeField("申込日時")
     won_rank = models.PositiveSmallIntegerField("当選した希望順位", null=True, blank=True)
     booking = models.OneToOneField(Booking, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    notified_at = models.DateTimeField("結果通知日時", null=True, blank=True)
 
     class Meta:
         verbose_name = "抽選申込"

@@ -12,6 +12,7 @@ import datetime as dt
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -39,7 +40,7 @@ from madoguchi.reservations.models import (
     Unit,
 )
 from madoguchi.reservations.models.lotteries import ApplicationStatus
-from madoguchi.reservations.notices import notice_send
+from madoguchi.reservations.notices import notice_now
 from madoguchi.reservations.services.registrations import audit_citizen, registration_usable
 
 
@@ -183,16 +184,40 @@ def lottery_withdraw(*, citizen: Citizen, application_id: int) -> LotteryApplica
 # --- the draw ------------------------------------------------------------------------
 
 
-def _draw_input(item: Lottery) -> tuple[lottery.DrawInput, dict[str, LotteryApplication], dict[str, Choice]]:
-    applications = list(
+@dataclass(frozen=True)
+class _Entry:
+    public_id: str
+    applicant_id: int
+    registration_id: int
+    is_group: bool
+    weight: int
+    choices: tuple[Choice, ...]
+
+
+def _entries(item: Lottery) -> list[_Entry]:
+    """The live applications as plain rows (10,000 of them: no model instances)."""
+    rows = list(
         LotteryApplication.objects.filter(lottery=item, status=ApplicationStatus.APPLIED)
-        .select_related("registration__category")
-        .prefetch_related("choices")
+        .order_by("pk")
+        .values_list("pk", "public_id", "applicant_id", "registration_id", "registration__category__is_group", "weight")
     )
+    picks: dict[int, list[tuple[int, Choice]]] = defaultdict(list)
+    for application_id, rank, unit_id, start, end in LotteryChoice.objects.filter(
+        application__lottery=item, application__status=ApplicationStatus.APPLIED
+    ).values_list("application_id", "rank", "unit_id", "start", "end"):
+        picks[application_id].append((rank, Choice(unit_id, start, end)))
+    return [
+        _Entry(public_id, applicant_id, registration_id, is_group, weight, tuple(c for _, c in sorted(picks[pk])))
+        for pk, public_id, applicant_id, registration_id, is_group, weight in rows
+    ]
+
+
+def _draw_input(item: Lottery) -> tuple[lottery.DrawInput, dict[str, Choice]]:
+    entries = _entries(item)
     choices: dict[str, Choice] = {}
-    for application in applications:
-        for c in application.choices.all():
-            choices.setdefault(slot_key(c.unit_id, c.start, c.end), Choice(c.unit_id, c.start, c.end))
+    for entry in entries:
+        for c in entry.choices:
+            choices.setdefault(slot_key(c.unit_id, c.start, c.end), c)
     # Slots taken before the draw (the city's own blocks) are not in the draw.
     units = {u.pk: u for u in Unit.objects.filter(facility=item.facility).prefetch_related("children")}
     leaves = {unit_id: {leaf.pk for leaf in occupancy.leaves_of(unit)} for unit_id, unit in units.items()}
@@ -223,7 +248,6 @@ def _draw_input(item: Lottery) -> tuple[lottery.DrawInput, dict[str, LotteryAppl
                     conflicts[b].add(a)
     secret = settings.SECRET_KEY
     lottery_id = f"{item.municipality.code}-{item.pk}"
-    by_public_id = {a.public_id: a for a in applications}
     draw_input = lottery.DrawInput(
         lottery_id=lottery_id,
         seed=item.seed,
@@ -231,23 +255,23 @@ def _draw_input(item: Lottery) -> tuple[lottery.DrawInput, dict[str, LotteryAppl
         conflicts={k: frozenset(v) for k, v in conflicts.items()},
         applications=tuple(
             lottery.Application(
-                id=a.public_id,
-                applicant=lottery.pseudonym(secret=secret, lottery_id=lottery_id, value=f"c{a.applicant_id}"),
+                id=e.public_id,
+                applicant=lottery.pseudonym(secret=secret, lottery_id=lottery_id, value=f"c{e.applicant_id}"),
                 group=(
-                    lottery.pseudonym(secret=secret, lottery_id=lottery_id, value=f"r{a.registration_id}")
-                    if a.registration.category.is_group
+                    lottery.pseudonym(secret=secret, lottery_id=lottery_id, value=f"r{e.registration_id}")
+                    if e.is_group
                     else None
                 ),
-                weight=a.weight,
-                choices=tuple(k for c in a.choices.all() if (k := slot_key(c.unit_id, c.start, c.end)) in available),
+                weight=e.weight,
+                choices=tuple(k for c in e.choices if (k := slot_key(c.unit_id, c.start, c.end)) in available),
             )
-            for a in applications
+            for e in entries
         ),
         caps=lottery.Caps(
             max_wins_per_applicant=item.max_wins_per_applicant, max_wins_per_group=item.max_wins_per_group
         ),
     )
-    return draw_input, by_public_id, available
+    return draw_input, available
 
 
 @transaction.atomic
@@ -262,7 +286,7 @@ def lottery_draw(*, lottery_id: int, actor: StaffUser | None = None) -> lottery.
         raise DomainError("抽選が見つかりません。")
     if item.status not in (LotteryStatus.OPEN, LotteryStatus.CLOSED) or clock.now() < item.draw_at:
         raise DomainError("抽選日時になっていないか、すでに抽選済みです。")
-    draw_input, applications, available = _draw_input(item)
+    draw_input, available = _draw_input(item)
     result = lottery.draw(draw_input)
     item.published_input = lottery.draw_input_to_json(draw_input)
     item.published_result = lottery.draw_result_to_json(result)
@@ -271,43 +295,32 @@ def lottery_draw(*, lottery_id: int, actor: StaffUser | None = None) -> lottery.
     item.drawn_at = clock.now()
     item.save(update_fields=["published_input", "published_result", "input_digest", "status", "drawn_at"])
     units = {u.pk: u for u in Unit.objects.filter(facility=item.facility).select_related("facility")}
-    for public_id, application in applications.items():
-        outcome = result.outcomes[public_id]
-        booking = None
-        if outcome.slot is not None:
-            choice = available[outcome.slot]
-            try:
-                booking = create_for_lottery(
-                    registration=application.registration,
-                    booked_by=application.applicant,
-                    request=BookingRequest(units[choice.unit_id], choice.start, choice.end),
-                    purpose=application.purpose,
-                    deadline=item.confirm_until,
-                )
-            except SlotTaken:  # a staff booking made after the input was read; the draw is never re-run
-                booking = None
-        application.status = ApplicationStatus.WON if booking else ApplicationStatus.LOST
-        application.won_rank = outcome.rank if booking else None
+    won_ids: list[int] = []
+    winners = LotteryApplication.objects.filter(lottery=item, public_id__in=list(result.winners.values()))
+    for application in winners.select_related("registration__category", "applicant").order_by("pk"):
+        outcome = result.outcomes[application.public_id]
+        assert outcome.slot is not None
+        choice = available[outcome.slot]
+        try:
+            booking = create_for_lottery(
+                registration=application.registration,
+                booked_by=application.applicant,
+                request=BookingRequest(units[choice.unit_id], choice.start, choice.end),
+                purpose=application.purpose,
+                deadline=item.confirm_until,
+            )
+        except SlotTaken:  # a staff booking made after the input was read; the draw is never re-run
+            continue
+        application.status = ApplicationStatus.WON
+        application.won_rank = outcome.rank
         application.booking = booking
         application.save(update_fields=["status", "won_rank", "booking"])
-        if booking is not None:
-            notice_send(
-                citizen_id=application.applicant_id,
-                key="reservations.lottery_won",
-                context={
-                    **booking_context(booking),
-                    "lottery": item.name,
-                    "rank": str(outcome.rank),
-                    "deadline": f"{to_wareki(item.confirm_until.astimezone(TOKYO).date())} "
-                    f"{item.confirm_until.astimezone(TOKYO):%-H:%M}",
-                },
-            )
-        else:
-            notice_send(
-                citizen_id=application.applicant_id,
-                key="reservations.lottery_lost",
-                context={"lottery": item.name, "number": public_id, "opens": "抽選結果の発表後"},
-            )
+        won_ids.append(application.pk)
+    LotteryApplication.objects.filter(lottery=item, status=ApplicationStatus.APPLIED).exclude(pk__in=won_ids).update(
+        status=ApplicationStatus.LOST
+    )
+    # Results go out from a background task, one resident at a time, resumable (see lottery_results_notify).
+    transaction.on_commit(partial(_enqueue_results, item.pk))
     audit_record(
         municipality=item.municipality,
         actor=actor,
@@ -317,6 +330,56 @@ def lottery_draw(*, lottery_id: int, actor: StaffUser | None = None) -> lottery.
         reason=f"input {item.input_digest[:16]}",
     )
     return result
+
+
+def _enqueue_results(lottery_id: int) -> None:
+    from madoguchi.reservations.tasks import lottery_results_notify
+
+    lottery_results_notify.enqueue(lottery_id)
+
+
+def lottery_results_notify(*, lottery_id: int) -> int:
+    """Tell every applicant their result by LINE (or e-mail), once each.
+
+    Each notice and its ``notified_at`` mark commit together, so a worker that dies midway
+    resumes where it stopped without telling anyone twice.
+    """
+    from madoguchi.reservations.services.bookings import booking_context
+
+    item = Lottery.objects.get(pk=lottery_id)
+    deadline = item.confirm_until.astimezone(TOKYO)
+    deadline_text = f"{to_wareki(deadline.date())} {deadline:%-H:%M}"
+    pending = LotteryApplication.objects.filter(
+        lottery=item, status__in=[ApplicationStatus.WON, ApplicationStatus.LOST], notified_at__isnull=True
+    )
+    sent = 0
+    for application_id in list(pending.values_list("pk", flat=True)):
+        with transaction.atomic():
+            application = (
+                LotteryApplication.objects.select_for_update(of=("self",))
+                .select_related("booking__unit__facility")
+                .get(pk=application_id)
+            )
+            if application.notified_at is not None:
+                continue
+            if application.status == ApplicationStatus.WON and application.booking is not None:
+                context = {
+                    **booking_context(application.booking),
+                    "lottery": item.name,
+                    "rank": str(application.won_rank),
+                    "deadline": deadline_text,
+                }
+                notice_now(citizen_id=application.applicant_id, key="reservations.lottery_won", context=context)
+            else:
+                notice_now(
+                    citizen_id=application.applicant_id,
+                    key="reservations.lottery_lost",
+                    context={"lottery": item.name, "number": application.public_id, "opens": "抽選結果の発表後"},
+                )
+            application.notified_at = clock.now()
+            application.save(update_fields=["notified_at"])
+            sent += 1
+    return sent
 
 
 def lotteries_advance(*, now: dt.datetime | None = None) -> int:

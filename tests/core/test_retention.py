@@ -49,6 +49,8 @@ def test_sweep__removes_only_what_outlived_its_period(city_a, clerk_a, capsys) -
         "link_codes": 0,
         "line_webhook_events": 0,
         "deliveries": 0,
+        "payment_unpaid": 0,
+        "payment_records": 0,
     }
     assert list(AccessAttempt.objects.values_list("username", flat=True)) == ["recent"]
     assert list(AccessLog.objects.values_list("username", flat=True)) == ["recent"]

@@ -34,12 +34,19 @@ def ledger(city_a, city_b, gateway, make_intent, staff_factory):
     cashier = staff_factory(city_a, "shogai_chief")
 
     def online(intent: PaymentIntent, method: str, session: str) -> None:
-        _receive(gateway, GatewayEvent(f"evt-{session}", EventKind.PAID, intent.public_token, session, intent.amount, method, clock.now()))
+        _receive(
+            gateway,
+            GatewayEvent(
+                f"evt-{session}", EventKind.PAID, intent.public_token, session, intent.amount, method, clock.now()
+            ),
+        )
 
     with time_machine.travel(DAY1, tick=False):
         gym = make_intent(city_a, amount=2400, account_label="市民体育館")
         online(gym, "card", "cs_1")
-        services.cash_record(actor=cashier, intent_id=make_intent(city_a, amount=600, account_label="市民体育館").pk, received=1000)
+        services.cash_record(
+            actor=cashier, intent_id=make_intent(city_a, amount=600, account_label="市民体育館").pk, received=1000
+        )
         online(make_intent(city_a, amount=800, account_label="中央公民館"), "qr", "cs_2")
     with time_machine.travel(DAY2, tick=False):
         gym2 = make_intent(city_a, amount=2400, account_label="市民体育館")
@@ -63,7 +70,12 @@ def test_by_date__japanese_days_with_receipts_and_refunds(ledger) -> None:
         "2025年6月2日": (3, 3800, 0, 0, 3800),
         "2025年6月3日": (2, 2700, 2, 1300, 1400),
     }
-    assert (report.total.receipts, report.total.received, report.total.refunded, report.total.net) == (5, 6500, 1300, 5200)
+    assert (report.total.receipts, report.total.received, report.total.refunded, report.total.net) == (
+        5,
+        6500,
+        1300,
+        5200,
+    )
 
 
 def test_by_account_and_method(ledger) -> None:
@@ -112,7 +124,8 @@ def test_screen_and_csv(ledger, staff_factory, city_a) -> None:
 def test_bad_period__is_explained_beside_the_field(ledger, staff_factory, city_a) -> None:
     client = verified_client(staff_factory(city_a, "kaikei"))
     response = client.get(
-        reverse("staff:payments:reconciliation"), {"date_from": "2025-06-03", "date_to": "2025-06-01", "group_by": "date"}
+        reverse("staff:payments:reconciliation"),
+        {"date_from": "2025-06-03", "date_to": "2025-06-01", "group_by": "date"},
     )
     assert response.status_code == 400
     assert "終了日は開始日以降の日付にしてください。" in response.content.decode()

@@ -61,7 +61,14 @@ def test_resident_pays_on_the_sandbox__intent_paid_and_return_page_says_so(
 
     status, page, _ = _open(url)
     assert status == 200
-    for text in ("市民体育館 卓球台 2時間", "1,200円", "支払う", "支払いをやめる", "<legend>支払方法</legend>", 'lang="ja"'):
+    for text in (
+        "市民体育館 卓球台 2時間",
+        "1,200円",
+        "支払う",
+        "支払いをやめる",
+        "<legend>支払方法</legend>",
+        'lang="ja"',
+    ):
         assert text in page
 
     status, _, headers = _open(url, {"action": "pay", "method": "card"})
@@ -95,7 +102,7 @@ def test_return_page__refuses_a_next_on_another_site(live_server, checkout) -> N
 
 
 def test_duplicate_notification__one_change(live_server, sandbox, checkout, hook_log) -> None:
-    intent, url, session = checkout()
+    intent, url, _ = checkout()
     _open(url, {"action": "pay", "method": "qr"})
     first = control.notifications(sandbox.base_url)[-1]
     assert first["status"] == 200
@@ -129,7 +136,7 @@ def test_tampered_notification__refused(live_server, sandbox, checkout, hook_log
 
 def test_convenience_store__pending_then_paid_when_the_shop_takes_it(live_server, sandbox, checkout, hook_log) -> None:
     intent, url, session = checkout()
-    status, _, headers = _open(url, {"action": "pay", "method": "convenience"})
+    _, _, headers = _open(url, {"action": "pay", "method": "convenience"})
     intent.refresh_from_db()
     assert intent.status == IntentStatus.PENDING and intent.method == "convenience"
     _, page, _ = _open(headers["Location"])
@@ -161,7 +168,11 @@ def test_paid_after_cancel__refunded_at_the_gateway_and_recorded(live_server, sa
     refund = Refund.objects.get(intent=intent)
     assert refund.kind == RefundKind.LATE and refund.status == RefundStatus.SUCCEEDED
     refunds = [c for c in control.calls(sandbox.base_url) if c["path"] == "/v1/refunds"]
-    assert len(refunds) == 1 and refunds[0]["body"] == {"payment": session, "amount": 1200, "reason": "期限後の入金の返金"}
+    assert len(refunds) == 1 and refunds[0]["body"] == {
+        "payment": session,
+        "amount": 1200,
+        "reason": "期限後の入金の返金",
+    }
     assert hook_log.events(intent) == ["cancelled", "refunded"]
     _, page, _ = _open(headers["Location"])
     assert "返金しました" in page
@@ -171,7 +182,7 @@ def test_lost_notification__return_page_asks_the_gateway(live_server, sandbox, c
     intent, url, session = checkout()
     # The notification cannot arrive (madoguchi is unreachable from the gateway for a moment).
     sandbox.state.sessions[session].notify_url = "http://127.0.0.1:9/unreachable"
-    status, _, headers = _open(url, {"action": "pay", "method": "card"})
+    _, _, headers = _open(url, {"action": "pay", "method": "card"})
     intent.refresh_from_db()
     assert intent.status == IntentStatus.PENDING
     _, page, _ = _open(headers["Location"])

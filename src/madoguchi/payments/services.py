@@ -111,9 +111,7 @@ class NotificationResult:
 def _move(intent: PaymentIntent, to: IntentStatus, *, now: dt.datetime, fields: list[str] | None = None) -> None:
     """Change the status (refusing what the state machine does not allow), save, tell the owner."""
     if to not in TRANSITIONS[intent.status]:
-        raise InvalidTransition(
-            f"「{intent.get_status_display()}」の支払いを「{to.label}」にすることはできません。"
-        )
+        raise InvalidTransition(f"「{intent.get_status_display()}」の支払いを「{to.label}」にすることはできません。")
     changed = intent.status != to
     intent.status = to
     intent.updated_at = now
@@ -122,7 +120,9 @@ def _move(intent: PaymentIntent, to: IntentStatus, *, now: dt.datetime, fields: 
         hooks.emit(intent, HOOKED[to])
 
 
-def _audit(intent: PaymentIntent, action: str, *, actor: StaffUser | None = None, label: str = "", reason: str = "") -> None:
+def _audit(
+    intent: PaymentIntent, action: str, *, actor: StaffUser | None = None, label: str = "", reason: str = ""
+) -> None:
     audit_record(
         municipality=intent.municipality,
         actor=actor,
@@ -135,7 +135,10 @@ def _audit(intent: PaymentIntent, action: str, *, actor: StaffUser | None = None
 
 def _locked(intent_id: int, **scope: object) -> PaymentIntent | None:
     return (
-        PaymentIntent.objects.select_for_update(of=("self",)).select_related("municipality").filter(pk=intent_id, **scope).first()
+        PaymentIntent.objects.select_for_update(of=("self",))
+        .select_related("municipality")
+        .filter(pk=intent_id, **scope)
+        .first()
     )
 
 
@@ -214,7 +217,9 @@ def _site_url(site_url: str | None) -> str:
     return (site_url or settings.SITE_URL).rstrip("/")
 
 
-def return_url_for(intent: PaymentIntent, *, next_url: str, site_url: str | None = None, cancelled: bool = False) -> str:
+def return_url_for(
+    intent: PaymentIntent, *, next_url: str, site_url: str | None = None, cancelled: bool = False
+) -> str:
     """Where the gateway sends the resident back: our result page, which then links to ``next_url``."""
     query = {"next": next_url} if next_url else {}
     if cancelled:
@@ -587,16 +592,16 @@ def _apply_paid(
         intent.paid_at, intent.last_event_at = event.occurred_at, event.occurred_at
         try:
             with transaction.atomic():
-                _move(
-                    intent, S.PAID, now=now, fields=["method", "gateway", "gateway_ref", "paid_at", "last_event_at"]
-                )
+                _move(intent, S.PAID, now=now, fields=["method", "gateway", "gateway_ref", "paid_at", "last_event_at"])
         except IntegrityError:
             intent.refresh_from_db()  # another intent for the subject was paid at the same moment
         else:
             _audit(intent, "payment.paid", label=label)
             return NotificationOutcome.APPLIED, intent.get_status_display()
     # Paid after it was cancelled or expired, or the subject was paid by another intent: refund.
-    why = "二重払いのため自動返金" if intent.status in PAYABLE else f"{intent.get_status_display()}後の入金のため自動返金"
+    why = (
+        "二重払いのため自動返金" if intent.status in PAYABLE else f"{intent.get_status_display()}後の入金のため自動返金"
+    )
     kind = RefundKind.DUPLICATE if intent.status in PAYABLE else RefundKind.LATE
     intent.method, intent.gateway, intent.gateway_ref = method, config.code, event.session_ref
     intent.paid_at, intent.last_event_at = event.occurred_at, event.occurred_at

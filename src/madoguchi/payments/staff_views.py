@@ -63,7 +63,8 @@ def _detail(
         "notifications": selectors.notifications_of(intent),
         # A form sent back with an error is shown even if the payment can no longer take it.
         "can_cash": has_perm(actor, Perm.PAYMENT_CASH) and (intent.is_payable or cash_form is not None),
-        "can_refund": has_perm(actor, Perm.PAYMENT_REFUND) and (intent.refundable_amount > 0 or refund_form is not None),
+        "can_refund": has_perm(actor, Perm.PAYMENT_REFUND)
+        and (intent.refundable_amount > 0 or refund_form is not None),
         "cash_form": cash_form or forms.CashForm(initial={"received": intent.amount}),
         "refund_form": refund_form or forms.RefundForm(),
     }
@@ -141,7 +142,7 @@ def reconciliation(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def reconciliation_csv(request: HttpRequest) -> HttpResponse:
-    form, report = _report(request)
+    _, report = _report(request)
     if report is None:
         return reconciliation(request)
     response = HttpResponse(selectors.reconciliation_csv(report), content_type="text/csv; charset=utf-8")

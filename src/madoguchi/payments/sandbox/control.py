@@ -67,7 +67,11 @@ def resend(base_url: str, event_id: str) -> int:
 
 def send(base_url: str, session: str, event_type: str, *, created_offset: int = 0, **fields: Any) -> dict[str, Any]:
     return dict(
-        _call(base_url, "/sandbox/send", {"session": session, "type": event_type, "created_offset": created_offset, **fields})
+        _call(
+            base_url,
+            "/sandbox/send",
+            {"session": session, "type": event_type, "created_offset": created_offset, **fields},
+        )
     )
 
 

@@ -50,12 +50,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     host, port = args.host, args.port
     url = f"http://{host}:{port}/"
     sandbox_url = f"http://127.0.0.1:{args.sandbox_port}"
+    payments_port = args.payments_sandbox_port or args.sandbox_port + 1
+    payments_sandbox_url = f"http://127.0.0.1:{payments_port}"
     os.environ.setdefault("SITE_URL", url.rstrip("/"))
     print("madoguchi デモを準備しています… (Preparing the demo…)", flush=True)
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
     call_command("seed", residents=args.residents, verbosity=1)
     call_command("seed_line", sandbox_url=sandbox_url, friends=args.friends, verbosity=1)
+    call_command("seed_payments", sandbox_url=payments_sandbox_url, verbosity=1)
 
     from madoguchi.messaging.demo import DEMO_ACCESS_TOKEN, DEMO_CHANNEL_ID, DEMO_CHANNEL_SECRET
 
@@ -69,6 +72,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
             f"--token={DEMO_ACCESS_TOKEN}",
             f"--secret={DEMO_CHANNEL_SECRET}",
             f"--webhook-url={url}line/webhook/{DEMO_CHANNEL_ID}/",
+        ],
+        env=env,
+    )
+    # The payment gateway's stand-in: its checkout page, refunds, and signed notifications to us.
+    from madoguchi.payments.demo import DEMO_GATEWAY_CODE
+
+    payments_sandbox = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "madoguchi.payments.sandbox",
+            f"--port={payments_port}",
+            f"--notify-url={url}payments/notify/{DEMO_GATEWAY_CODE}/",
         ],
         env=env,
     )
@@ -98,9 +114,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     worker = subprocess.Popen([*_python(), "worker"], env=env)
     from madoguchi.core.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 
-    if not _wait_for(url + "healthz", web) or not _wait_for(sandbox_url + "/sandbox/summary", sandbox):
-        print("Web server or LINE sandbox did not start. / 起動できませんでした。", file=sys.stderr)
-        _stop(web, worker, sandbox)
+    if (
+        not _wait_for(url + "healthz", web)
+        or not _wait_for(sandbox_url + "/sandbox/summary", sandbox)
+        or not _wait_for(payments_sandbox_url + "/sandbox/calls", payments_sandbox)
+    ):
+        print("Web server or a sandbox did not start. / 起動できませんでした。", file=sys.stderr)
+        _stop(web, worker, sandbox, payments_sandbox)
         return 1
     _demo_rich_menus()
     print()
@@ -109,6 +129,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"  職員用画面 (staff console): {url}staff/")
     print(f"  スマホ市役所を試す (the LINE phone demo): {url}demo/phone/")
     print(f"  LINEサンドボックス (LINE sandbox): {sandbox_url}")
+    print(f"  決済サンドボックス (payment gateway sandbox): {payments_sandbox_url}")
     print(f"  データベース (database): {settings.DATABASES['default']['NAME']}")
     print(f"  デモ用ログイン（パスワードは共通 / password for all）: {DEMO_PASSWORD}")
     for account in DEMO_ACCOUNTS:
@@ -128,11 +149,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
     while not stopping:
-        if web.poll() is not None or worker.poll() is not None or sandbox.poll() is not None:
+        if any(p.poll() is not None for p in (web, worker, sandbox, payments_sandbox)):
             print("A process ended unexpectedly; stopping. / プロセスが終了したため停止します。", file=sys.stderr)
             break
         time.sleep(0.5)
-    _stop(web, worker, sandbox)
+    _stop(web, worker, sandbox, payments_sandbox)
     print("停止しました。(Stopped.)")
     return 0
 
@@ -219,6 +240,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
     stalled = webhook_events_stalled()
     if stalled:
         process_webhook_events.enqueue(stalled)
+    # Gateway refunds a stopped worker left unsent, and intents that expired while no worker ran.
+    from madoguchi.payments.tasks import expire_overdue, refunds_retry
+
+    refunds_retry.enqueue()
+    expire_overdue.enqueue()
     options: dict[str, object] = {"queue_name": "*"}
     if args.batch:
         options["batch"] = True
@@ -318,6 +344,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--residents", type=int, default=41000)
     demo.add_argument("--friends", type=int, default=20000, help="simulated LINE friends")
     demo.add_argument("--sandbox-port", type=int, default=int(os.environ.get("SANDBOX_PORT", "8201")))
+    demo.add_argument(
+        "--payments-sandbox-port",
+        type=int,
+        default=int(os.environ.get("PAYMENTS_SANDBOX_PORT", "0")),
+        help="payment gateway sandbox (default: the LINE sandbox's port + 1, i.e. 8202)",
+    )
     demo.set_defaults(func=cmd_demo)
 
     serve = sub.add_parser("serve", help="production web server")

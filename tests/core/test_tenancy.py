@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -12,7 +10,7 @@ from madoguchi.core import clock
 from madoguchi.core.models import AuditEvent
 from madoguchi.line.models import KeywordReply, LineChannel
 from madoguchi.messaging.models import DeliveryJob, JobStatus, MessageTemplate
-from madoguchi.payments import services as payment_services
+from madoguchi.payments.models import IntentStatus, PaymentIntent
 from madoguchi.residents.models import Movement, Person
 
 from ..conftest import ROLES, make_staff, verified_client
@@ -72,17 +70,18 @@ def test_staff_of_a__cannot_read_or_change_b(persona: str, city_a, city_b, resid
     )
     reply_b = KeywordReply.objects.create(municipality=city_b, keywords="高萩のキーワード", reply="高萩の返信")
     markers += ["高萩の返信", "2000082147"]
-    intent_b = payment_services.intent_create(
+    intent_b = PaymentIntent.objects.create(
         municipality=city_b,
         purpose="reservations.booking",
         subject_id="1",
-        amount=300,
-        description="高萩の手数料",
-        account_label="高萩市役所",
-        expires_at=clock.now() + dt.timedelta(days=1),
+        amount=1200,
+        description="高萩の施設使用料",
+        account_label="高萩市民体育館",
+        expires_at=clock.now(),
+        created_at=clock.now(),
+        updated_at=clock.now(),
     )
-    markers.append("高萩の手数料")
-    audit_b_before = AuditEvent.objects.filter(municipality=city_b).count()
+    markers += ["高萩の施設使用料", "高萩市民体育館"]
     values = {
         "person_id": person_b.pk,
         "household_id": person_b.household_id,
@@ -117,6 +116,9 @@ def test_staff_of_a__cannot_read_or_change_b(persona: str, city_a, city_b, resid
         "priority": "1",
         "on": "1",
         "confirm": "on",
+        "received": "5000",
+        "reason": "侵入",
+        "amount": "1200",
     }
     for name, params in _staff_routes():
         if name in ("staff:logout", "staff:login"):
@@ -143,7 +145,7 @@ def test_staff_of_a__cannot_read_or_change_b(persona: str, city_a, city_b, resid
     reply_b.refresh_from_db()
     assert not channel_b.disaster_mode and reply_b.reply == "高萩の返信"
     intent_b.refresh_from_db()
-    assert intent_b.status == "created" and not intent_b.refunds.exists()
+    assert intent_b.status == IntentStatus.CREATED and not intent_b.refunds.exists()
     # Nothing was registered in A under B's household number either.
     assert not Person.objects.filter(municipality=city_a, family_name="侵入").exists()
 

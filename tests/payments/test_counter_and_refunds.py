@@ -119,9 +119,9 @@ def _paid_online(city, make_intent, sandbox, gateway) -> tuple:
     # No madoguchi server here: the sandbox's notification cannot arrive, so apply it as received.
     control.configure(sandbox.base_url, notify_url="http://127.0.0.1:9/")
     control.pay(sandbox.base_url, session)
+    from madoguchi.core import clock
     from madoguchi.payments.gateways.base import EventKind, GatewayEvent
     from madoguchi.payments.services import _receive
-    from madoguchi.core import clock
 
     _receive(
         gateway,

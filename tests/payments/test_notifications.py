@@ -3,7 +3,7 @@ events never move a payment backwards. Late money is refunded automatically, nev
 
 from __future__ import annotations
 
-import json
+import datetime as dt
 import time
 
 import pytest
@@ -12,7 +12,8 @@ from django.test import Client
 
 from madoguchi.core import clock
 from madoguchi.core.models import AuditEvent
-from madoguchi.payments import services
+from madoguchi.payments import hooks, services
+from madoguchi.payments.gateways import signing
 from madoguchi.payments.models import (
     GatewayNotification,
     IntentStatus,
@@ -23,7 +24,7 @@ from madoguchi.payments.models import (
     RefundStatus,
 )
 
-from .conftest import SECRET, event_body, post_signed
+from .conftest import PURPOSE, SECRET, event_body, post_signed
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +73,6 @@ def test_tampered_body__is_refused_with_400_and_nothing_changes(city_a, gateway,
     header_for_original = body
     tampered = body.replace(b'"amount": 1200', b'"amount": 12')
     assert tampered != body
-    from madoguchi.payments.gateways import signing
 
     header = signing.sign(SECRET, header_for_original, _now())
     response = Client().post(
@@ -133,7 +133,6 @@ def test_unsigned_and_malformed__are_refused(city_a, gateway, make_intent) -> No
 
 
 def test_rotated_secret__either_signature_is_enough(city_a, gateway, make_intent) -> None:
-    from madoguchi.payments.gateways import signing
 
     intent = _pending(make_intent(city_a))
     body = event_body(intent, "payment.succeeded")
@@ -181,7 +180,7 @@ def test_failure_of_an_older_session__does_not_fail_the_current_one(city_a, gate
 
 def test_expired_then_paid__is_refunded_automatically_and_recorded(city_a, gateway, make_intent, hook_log) -> None:
     intent = _pending(make_intent(city_a))
-    with time_machine.travel(clock.now() + __import__("datetime").timedelta(hours=2)):
+    with time_machine.travel(clock.now() + dt.timedelta(hours=2)):
         assert services.intents_expire_overdue() == 1
         response = post_signed(Client(), gateway, event_body(intent, "payment.succeeded"))
     assert response.status_code == 200 and response.json()["outcome"] == NotificationOutcome.REFUNDED
@@ -264,27 +263,22 @@ def test_notification_for_another_city__does_not_touch_it(city_a, city_b, sandbo
     assert intent_a.status == IntentStatus.PENDING
 
 
-def test_hook_failure__rolls_back_the_change_and_the_log(city_a, gateway, make_intent) -> None:
-    from madoguchi.payments import hooks
-
+def test_hook_failure__rolls_back_the_change_and_the_log(city_a, gateway, make_intent, hook_log) -> None:
     def broken(intent: PaymentIntent, event: str) -> None:
         raise RuntimeError("owner failed")
 
     intent = _pending(make_intent(city_a))
-    hooks.register("testapp.fee", label="壊れた", on_change=broken)
+    hooks.register(PURPOSE, label="壊れた", on_change=broken)
     body = event_body(intent, "payment.succeeded", event_id="evt_retry_me")
     with pytest.raises(RuntimeError):
         services.notification_receive(
-            gateway_code=gateway.code,
-            headers={
-                "X-Madoguchi-Signature": __import__("madoguchi.payments.gateways.signing", fromlist=["x"]).sign(
-                    SECRET, body, _now()
-                )
-            },
-            body=body,
+            gateway_code=gateway.code, headers={signing.HEADER: signing.sign(SECRET, body, _now())}, body=body
         )
     intent.refresh_from_db()
     assert intent.status == IntentStatus.PENDING
-    # The gateway's retry of the same event is processed, not mistaken for a duplicate.
     assert not GatewayNotification.objects.filter(event_id="evt_retry_me").exists()
-    assert json.loads(body)["id"] == "evt_retry_me"
+    # The gateway's retry of the same event is processed, not mistaken for a duplicate.
+    hooks.register(PURPOSE, label="直った", on_change=hook_log)
+    assert post_signed(Client(), gateway, body).json() == {"received": True, "duplicate": False, "outcome": "applied"}
+    intent.refresh_from_db()
+    assert intent.status == IntentStatus.PAID and hook_log.events(intent) == ["paid"]

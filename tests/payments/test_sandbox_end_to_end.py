@@ -102,7 +102,7 @@ def test_return_page__refuses_a_next_on_another_site(live_server, checkout) -> N
 
 
 def test_duplicate_notification__one_change(live_server, sandbox, checkout, hook_log) -> None:
-    intent, url, session = checkout()
+    intent, url, _ = checkout()
     _open(url, {"action": "pay", "method": "qr"})
     first = control.notifications(sandbox.base_url)[-1]
     assert first["status"] == 200
@@ -136,7 +136,7 @@ def test_tampered_notification__refused(live_server, sandbox, checkout, hook_log
 
 def test_convenience_store__pending_then_paid_when_the_shop_takes_it(live_server, sandbox, checkout, hook_log) -> None:
     intent, url, session = checkout()
-    status, _, headers = _open(url, {"action": "pay", "method": "convenience"})
+    _, _, headers = _open(url, {"action": "pay", "method": "convenience"})
     intent.refresh_from_db()
     assert intent.status == IntentStatus.PENDING and intent.method == "convenience"
     _, page, _ = _open(headers["Location"])
@@ -182,7 +182,7 @@ def test_lost_notification__return_page_asks_the_gateway(live_server, sandbox, c
     intent, url, session = checkout()
     # The notification cannot arrive (madoguchi is unreachable from the gateway for a moment).
     sandbox.state.sessions[session].notify_url = "http://127.0.0.1:9/unreachable"
-    status, _, headers = _open(url, {"action": "pay", "method": "card"})
+    _, _, headers = _open(url, {"action": "pay", "method": "card"})
     intent.refresh_from_db()
     assert intent.status == IntentStatus.PENDING
     _, page, _ = _open(headers["Location"])

@@ -1,5 +1,7 @@
 """Payment notifications racing on PostgreSQL: whatever arrives at once, one change happens."""
 
+# ruff: noqa: F811 - the payments fixtures are imported here and used as test arguments
+
 from __future__ import annotations
 
 import threading
@@ -12,8 +14,7 @@ from django.test import Client
 
 from madoguchi.payments.models import GatewayNotification, IntentStatus, PaymentIntent, Refund
 
-from ..payments.conftest import event_body, post_signed
-from ..payments.conftest import gateway, hook_log, make_intent, sandbox  # noqa: F401 - shared fixtures
+from ..payments.conftest import event_body, gateway, hook_log, make_intent, post_signed, sandbox  # noqa: F401 - shared fixtures
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -44,7 +45,7 @@ def _pending(intent: PaymentIntent, session: str = "cs_test_1") -> PaymentIntent
     return intent
 
 
-def test_same_event_delivered_in_parallel__applied_once(city_a, gateway, make_intent, hook_log) -> None:  # noqa: F811
+def test_same_event_delivered_in_parallel__applied_once(city_a, gateway, make_intent, hook_log) -> None:
     intent = _pending(make_intent(city_a))
     body = event_body(intent, "payment.succeeded", event_id="evt_race")
     answers: list[int] = []
@@ -60,7 +61,7 @@ def test_same_event_delivered_in_parallel__applied_once(city_a, gateway, make_in
     assert GatewayNotification.objects.count() == 1
 
 
-def test_different_events_for_one_intent_in_parallel__one_change(city_a, gateway, make_intent, hook_log) -> None:  # noqa: F811
+def test_different_events_for_one_intent_in_parallel__one_change(city_a, gateway, make_intent, hook_log) -> None:
     intent = _pending(make_intent(city_a))
     now = int(time.time())  # noqa: TID251
 
@@ -82,7 +83,7 @@ def test_two_intents_for_one_subject_paid_at_once__one_kept_one_refunded(
     city_a,
     gateway,
     make_intent,
-    hook_log,  # noqa: F811
+    hook_log,
 ) -> None:
     intents = [_pending(make_intent(city_a, subject_id="booking-race"), session=f"cs_{i}") for i in range(4)]
 

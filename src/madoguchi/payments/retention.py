@@ -18,9 +18,9 @@ FIVE_YEARS = 5 * 365 + 2  # two leap days at most
 
 
 def _unpaid(cutoff: dt.datetime) -> int:
-    """Intents that ended without money moving (expired, cancelled, failed, never paid)."""
-    stale = PaymentIntent.objects.filter(paid_at__isnull=True, updated_at__lt=cutoff).exclude(
-        status__in=[IntentStatus.PAID, IntentStatus.REFUNDED, IntentStatus.PENDING]
+    """Intents that ended without money moving (expired or cancelled; payable ones expire first)."""
+    stale = PaymentIntent.objects.filter(
+        paid_at__isnull=True, updated_at__lt=cutoff, status__in=[IntentStatus.EXPIRED, IntentStatus.CANCELLED]
     )
     stale = stale.exclude(Exists(Refund.objects.filter(intent=OuterRef("pk"))))
     GatewayNotification.objects.filter(intent__in=stale).delete()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -132,26 +131,30 @@ def reconciliation(
             rows[key[0]] = ReconciliationRow(*key)
         return rows[key[0]]
 
-    paid: Iterable[tuple[dt.datetime, str, str, int]] = PaymentIntent.objects.filter(
-        municipality_id=city, paid_at__gte=start, paid_at__lt=end
-    ).values_list("paid_at", "account_label", "method", "amount")
-    for when, account, method, amount in paid:
-        r = row(_key(grouping, when, account, method))
-        r.receipts += 1
-        r.received += amount
+    receipts = list(
+        PaymentIntent.objects.filter(municipality_id=city, paid_at__gte=start, paid_at__lt=end).values_list(
+            "paid_at", "account_label", "method", "amount"
+        )
+    )
     # A second payment for an intent already paid is money received beyond the intent itself.
     # (Its refund names that other payment; a late payment of the intent itself is counted above.)
-    extra = Refund.objects.filter(
-        municipality_id=city, kind=RefundKind.DUPLICATE, received_at__gte=start, received_at__lt=end
-    ).exclude(payment_ref=F("intent__gateway_ref"))
-    for when, account, method, amount in extra.values_list("received_at", "intent__account_label", "method", "amount"):
-        r = row(_key(grouping, when, account, method))
+    receipts += (
+        Refund.objects.filter(
+            municipality_id=city, kind=RefundKind.DUPLICATE, received_at__gte=start, received_at__lt=end
+        )
+        .exclude(payment_ref=F("intent__gateway_ref"))
+        .values_list("received_at", "intent__account_label", "method", "amount")
+    )
+    refunds = (
+        Refund.objects.filter(municipality_id=city, created_at__gte=start, created_at__lt=end)
+        .exclude(status=RefundStatus.FAILED)
+        .values_list("created_at", "intent__account_label", "method", "amount")
+    )
+    for when, account, method, amount in receipts:
+        r = row(_key(grouping, when or start, account, method))
         r.receipts += 1
         r.received += amount
-    refunds = Refund.objects.filter(municipality_id=city, created_at__gte=start, created_at__lt=end).exclude(
-        status=RefundStatus.FAILED
-    )
-    for when, account, method, amount in refunds.values_list("created_at", "intent__account_label", "method", "amount"):
+    for when, account, method, amount in refunds:
         r = row(_key(grouping, when, account, method))
         r.refunds += 1
         r.refunded += amount

@@ -142,7 +142,7 @@ def reconciliation(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def reconciliation_csv(request: HttpRequest) -> HttpResponse:
-    form, report = _report(request)
+    _, report = _report(request)
     if report is None:
         return reconciliation(request)
     response = HttpResponse(selectors.reconciliation_csv(report), content_type="text/csv; charset=utf-8")

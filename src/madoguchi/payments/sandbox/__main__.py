@@ -9,7 +9,7 @@ import sys
 
 from madoguchi.payments.sandbox.server import PaymentSandbox
 
-DEMO_API_KEY = "sk_sandbox_demo_key"  # noqa: S105 - the sandbox's demo key, by design
+DEMO_API_KEY = "sk_sandbox_demo_key"
 DEMO_SIGNING_SECRET = "whsec_sandbox_demo_signing_secret"  # noqa: S105 - by design
 
 

@@ -227,13 +227,14 @@ class _Handler(BaseHTTPRequestHandler):
         if state.refund_mode == "refuse":
             return 402, {"error": {"code": "refund_refused", "message": "Refund refused (injected)"}}
         session.refunded += amount
-        refund = {
-            "id": "re_" + secrets.token_hex(10),
+        refund_id = "re_" + secrets.token_hex(10)
+        refund: dict[str, Any] = {
+            "id": refund_id,
             "payment": session.id,
             "amount": amount,
             "status": "pending" if state.refund_mode == "pending" else "succeeded",
         }
-        state.refunds[refund["id"]] = refund
+        state.refunds[refund_id] = refund
         return 200, refund
 
     # --- the checkout page ------------------------------------------------------------

@@ -52,6 +52,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     sandbox_url = f"http://127.0.0.1:{args.sandbox_port}"
     payments_port = args.payments_sandbox_port or args.sandbox_port + 1
     payments_sandbox_url = f"http://127.0.0.1:{payments_port}"
+    locks_port = args.sandbox_port + 2
+    locks_sandbox_url = f"http://127.0.0.1:{locks_port}"
     os.environ.setdefault("SITE_URL", url.rstrip("/"))
     print("madoguchi デモを準備しています… (Preparing the demo…)", flush=True)
     call_command("migrate", interactive=False, verbosity=0)
@@ -59,6 +61,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     call_command("seed", residents=args.residents, verbosity=1)
     call_command("seed_line", sandbox_url=sandbox_url, friends=args.friends, verbosity=1)
     call_command("seed_payments", sandbox_url=payments_sandbox_url, verbosity=1)
+    call_command("seed_reservations", lock_url=locks_sandbox_url, verbosity=1)
 
     from madoguchi.messaging.demo import DEMO_ACCESS_TOKEN, DEMO_CHANNEL_ID, DEMO_CHANNEL_SECRET
 
@@ -85,6 +88,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
             "madoguchi.payments.sandbox",
             f"--port={payments_port}",
             f"--notify-url={url}payments/notify/{DEMO_GATEWAY_CODE}/",
+        ],
+        env=env,
+    )
+    # The smart-lock service's stand-in (RemoteLOCK's API): access guests, PINs, signed lock events.
+    from madoguchi.core.demo import KITAIBARAKI
+    from madoguchi.reservations import demo as reservations_demo
+
+    locks_sandbox = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "madoguchi.reservations.locks.sandbox",
+            f"--port={locks_port}",
+            f"--client-id={reservations_demo.DEMO_LOCK_CLIENT_ID}",
+            f"--client-secret={reservations_demo.DEMO_LOCK_CLIENT_SECRET}",
+            f"--webhook-url={url}reservations/locks/webhook/{KITAIBARAKI[0]}/",
+            f"--webhook-secret={reservations_demo.DEMO_LOCK_WEBHOOK_SECRET}",
         ],
         env=env,
     )
@@ -118,9 +138,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         not _wait_for(url + "healthz", web)
         or not _wait_for(sandbox_url + "/sandbox/summary", sandbox)
         or not _wait_for(payments_sandbox_url + "/sandbox/calls", payments_sandbox)
+        or not _wait_for(locks_sandbox_url + "/sandbox/summary", locks_sandbox)
     ):
         print("Web server or a sandbox did not start. / 起動できませんでした。", file=sys.stderr)
-        _stop(web, worker, sandbox, payments_sandbox)
+        _stop(web, worker, sandbox, payments_sandbox, locks_sandbox)
         return 1
     _demo_rich_menus()
     print()
@@ -130,6 +151,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"  スマホ市役所を試す (the LINE phone demo): {url}demo/phone/")
     print(f"  LINEサンドボックス (LINE sandbox): {sandbox_url}")
     print(f"  決済サンドボックス (payment gateway sandbox): {payments_sandbox_url}")
+    print(f"  スマートロックのサンドボックス (smart-lock sandbox): {locks_sandbox_url}")
+    print(f"  施設予約 (facility booking): {url}reservations/")
     print(f"  データベース (database): {settings.DATABASES['default']['NAME']}")
     print(f"  デモ用ログイン（パスワードは共通 / password for all）: {DEMO_PASSWORD}")
     for account in DEMO_ACCOUNTS:
@@ -149,11 +172,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
     while not stopping:
-        if any(p.poll() is not None for p in (web, worker, sandbox, payments_sandbox)):
+        if any(p.poll() is not None for p in (web, worker, sandbox, payments_sandbox, locks_sandbox)):
             print("A process ended unexpectedly; stopping. / プロセスが終了したため停止します。", file=sys.stderr)
             break
         time.sleep(0.5)
-    _stop(web, worker, sandbox, payments_sandbox)
+    _stop(web, worker, sandbox, payments_sandbox, locks_sandbox)
     print("停止しました。(Stopped.)")
     return 0
 

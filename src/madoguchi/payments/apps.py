@@ -12,6 +12,14 @@ class PaymentsConfig(AppConfig):
 
         register_rules()
 
+        import datetime as dt
+
+        from madoguchi.core import schedule
+        from madoguchi.payments import services
+
+        schedule.every("payments.expire_overdue", dt.timedelta(minutes=1), services.intents_expire_overdue)
+        schedule.every("payments.refunds_retry", dt.timedelta(minutes=5), services.refunds_retry)
+
         from django.conf import settings
 
         if settings.DEMO_MODE:

@@ -24,6 +24,8 @@ from madoguchi.reservations.notices import notice_send
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = dt.timedelta(minutes=30)
+# RemoteLOCK allows 120 requests a minute and a repair takes up to three: stay well under it.
+REPAIR_BATCH = 30
 
 
 def lock_service(account: LockAccount) -> LockService:
@@ -157,7 +159,9 @@ def _failed(key: AccessKey, message: str) -> AccessKey:
 def keys_repair(*, now: dt.datetime | None = None) -> int:
     """Retry every key whose lock call failed or never ran (the worker's clock)."""
     now = now or clock.now()
-    due = AccessKey.objects.filter(next_attempt_at__lte=now).values_list("pk", flat=True)[:200]
+    due = AccessKey.objects.filter(next_attempt_at__lte=now).order_by("next_attempt_at").values_list("pk", flat=True)[
+        :REPAIR_BATCH
+    ]
     fixed = 0
     for key_id in list(due):
         fixed += key_sync(key_id=key_id).in_sync

@@ -142,9 +142,7 @@ def test_book__needs_sign_in_and_comes_back(gym) -> None:
     assert parse_qs(target.query)["next"] == [link]
 
 
-def test_same_slot_again__the_form_says_already_booked_beside_the_time_and_keeps_the_input(
-    city_a, gym, hanako
-) -> None:
+def test_same_slot_again__the_form_says_already_booked_beside_the_time_and_keeps_the_input(city_a, gym, hanako) -> None:
     who, reg = hanako
     start, end = gym.at(TUE, "午前")
     rival = scenario.citizen(city_a)
@@ -223,7 +221,12 @@ def test_booking_page__guides_a_resident_without_registration_to_register(city_a
 def test_register__a_group_needs_a_representative_and_waits_for_staff(city_a, gym) -> None:
     who = scenario.citizen(city_a)
     client = signed_in(who)
-    data = {"category": str(gym.group.pk), "name": "磯原バレー部", "name_kana": "いそはらばれーぶ", "phone": "0293431111"}
+    data = {
+        "category": str(gym.group.pk),
+        "name": "磯原バレー部",
+        "name_kana": "いそはらばれーぶ",
+        "phone": "0293431111",
+    }
     page = client.post(reverse("reservations:register"), data).content.decode()
     assert "団体の代表者名を入力してください。" in error_of(page, "representative")
     assert 'value="磯原バレー部"' in page
@@ -431,3 +434,75 @@ def test_class__enroll_needs_sign_in(city_a, smartphone_class) -> None:
     response = Client().post(reverse("reservations:class_enroll", args=[smartphone_class.pk]))
     assert response.status_code == 302 and reverse("citizens:sign_in") in response["Location"]
     assert not Enrollment.objects.exists()
+
+
+# --- lotteries -----------------------------------------------------------------------------------
+
+
+def test_lottery__commitment_always_shown_apply_with_ranked_choices_then_seed_and_files_after_the_draw(
+    gym, hanako
+) -> None:
+    from madoguchi.reservations import lottery as draw
+    from madoguchi.reservations.models import Lottery, LotteryApplication
+    from madoguchi.reservations.services.lotteries import lottery_draw
+
+    seed = draw.seed_new()
+    item = Lottery.objects.create(
+        municipality=gym.city,
+        facility=gym.facility,
+        name="令和9年2月分 体育館の抽選",
+        target_start=dt.date(2027, 2, 1),
+        target_end=dt.date(2027, 2, 28),
+        apply_from=NOW - dt.timedelta(days=1),
+        apply_until=NOW + dt.timedelta(days=5),
+        draw_at=NOW + dt.timedelta(days=6),
+        confirm_until=NOW + dt.timedelta(days=13),
+        max_choices=2,
+        seed=seed,
+        seed_commitment=draw.seed_commitment(seed),
+    )
+    who, reg = hanako
+    client = signed_in(who)
+    url = reverse("reservations:lottery", args=[item.pk])
+    anonymous = Client().get(url).content.decode()
+    assert item.seed_commitment in anonymous and seed not in anonymous
+    assert "ログインして申し込む" in anonymous
+    assert Client().get(reverse("reservations:lottery_input", args=[item.pk])).status_code == 404  # not drawn yet
+
+    page = client.get(url).content.decode()
+    assert "第1希望" in page and "第2希望" in page and "第3希望" not in page
+    apply = reverse("reservations:lottery_apply", args=[item.pk])
+    half = client.post(apply, {"registration": reg.pk, "unit_1": gym.half_a.pk, "day_1": "2027-02-06"})
+    assert "第1希望の時間帯を選んでください。" in error_of(half.content.decode(), "frame_1")
+    done = client.post(
+        apply,
+        {
+            "registration": reg.pk,
+            "unit_1": gym.half_a.pk,
+            "day_1": "2027-02-06",
+            "frame_1": "0900-1200",
+            "unit_2": gym.half_b.pk,
+            "day_2": "2027-02-06",
+            "frame_2": "0900-1200",
+        },
+    )
+    assert done.status_code == 302
+    application = LotteryApplication.objects.get()
+    assert [(c.rank, c.unit_id) for c in application.choices.order_by("rank")] == [
+        (1, gym.half_a.pk),
+        (2, gym.half_b.pk),
+    ]
+    assert application.public_id in client.get(url).content.decode()
+
+    with time_machine.travel(item.draw_at + dt.timedelta(minutes=1), tick=False):
+        lottery_draw(lottery_id=item.pk)
+        item.refresh_from_db()
+        after = Client().get(url).content.decode()
+        assert seed in after and item.input_digest in after
+        assert "python -m madoguchi.reservations.lottery verify input.json result.json" in after
+        published = Client().get(reverse("reservations:lottery_input", args=[item.pk]))
+        assert published.status_code == 200 and published.content.decode() == item.published_input
+        assert SECRET_NAME not in published.content.decode()
+        assert Client().get(reverse("reservations:lottery_result", args=[item.pk])).status_code == 200
+        mine = signed_in(who).get(url).content.decode()
+        assert "第1希望で当選" in mine

@@ -30,7 +30,7 @@ BULK_LINK_SIZE = 500
 
 _DEFAULT_UNLINKED = [
     {"label": "手続き", "action": {"type": "message", "text": "手続き"}},
-    {"label": "施設予約", "action": {"type": "message", "text": "施設予約"}},
+    {"label": "施設予約", "action": {"type": "liff", "path": "/reservations/"}},
     {"label": "防災情報", "action": {"type": "message", "text": "防災"}},
     {"label": "受信設定", "action": {"type": "liff", "path": "/my/preferences/"}},
     {"label": "住民記録と連携", "action": {"type": "liff", "path": "/my/link/"}},

@@ -15,6 +15,7 @@ from madoguchi.core.clock import TOKYO
 from madoguchi.core.errors import DomainError
 from madoguchi.core.fields import NormalizedCharField, ProseCharField
 from madoguchi.core.forms import JapaneseForm
+from madoguchi.core.text import normalize_text
 from madoguchi.core.wareki import to_wareki
 from madoguchi.reservations.calendar import Slot
 from madoguchi.reservations.models import ReductionReason, Registration, TimeFrame, Unit, UserCategory
@@ -23,6 +24,13 @@ WEEKDAYS = "月火水木金土日"
 
 # Where a service's error belongs on the booking form (the slot is one field there).
 BOOKING_FIELDS = {"start": "slot", "end": "slot", "unit": "slot", "registration": "registration"}
+
+
+class ChoicesForm(JapaneseForm):
+    def _choice(self, name: str) -> forms.ChoiceField:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        return field
 
 
 def add_domain_error(form: forms.Form, exc: DomainError, mapping: dict[str, str] | None = None) -> None:
@@ -45,19 +53,26 @@ def registration_label(registration: Registration) -> str:
     return f"{registration.name}（{registration.category.name}・利用者番号 {registration.number}）"
 
 
-class BookingForm(JapaneseForm):
+class WideIntegerField(forms.IntegerField):
+    """A number typed in any width (１２ from a Japanese keyboard is 12)."""
+
+    def to_python(self, value: Any) -> int | None:
+        if isinstance(value, str):
+            value = normalize_text(value).replace("人", "").strip()
+        return super().to_python(value)
+
+
+class BookingForm(ChoicesForm):
     """Step 1 of booking: which time, with which registration, for what."""
 
     slot = forms.ChoiceField(label="利用する時間")
     registration = forms.ChoiceField(label="利用者登録")
-    purpose = ProseCharField(
-        label="利用目的", max_length=100, help_text="例: バレーボールの練習、地区の会議"
-    )
-    headcount = forms.IntegerField(
+    purpose = ProseCharField(label="利用目的", max_length=100, help_text="例: バレーボールの練習、地区の会議")
+    headcount = WideIntegerField(
         label="利用人数",
         min_value=1,
         max_value=10000,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
         error_messages={
             "invalid": "利用人数は数字で入力してください。",
             "min_value": "利用人数は1人以上で入力してください。",
@@ -78,13 +93,13 @@ class BookingForm(JapaneseForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.slots = {slot_value(s): s for s in slots}
-        self.fields["slot"].choices = [(value, slot_text(s)) for value, s in self.slots.items()]
+        self._choice("slot").choices = [(value, slot_text(s)) for value, s in self.slots.items()]
         self.registrations = {str(r.pk): r for r in registrations}
-        self.fields["registration"].choices = [(key, registration_label(r)) for key, r in self.registrations.items()]
+        self._choice("registration").choices = [(key, registration_label(r)) for key, r in self.registrations.items()]
         if len(registrations) == 1:
             self.fields["registration"].widget = forms.HiddenInput()
         self.reductions = {str(r.pk): r for r in reductions}
-        self.fields["reduction_reason"].choices = [
+        self._choice("reduction_reason").choices = [
             ("", "減免を申請しない"),
             *[(key, f"{r.name}（{r.percent}%減額）") for key, r in self.reductions.items()],
         ]
@@ -129,7 +144,7 @@ class EvidenceForm(JapaneseForm):
         return upload
 
 
-class RegistrationForm(JapaneseForm):
+class RegistrationForm(ChoicesForm):
     category = forms.ChoiceField(label="利用者区分", widget=forms.RadioSelect)
     name = NormalizedCharField(
         label="氏名または団体名", max_length=100, widget=forms.TextInput(attrs={"autocomplete": "name"})
@@ -154,7 +169,7 @@ class RegistrationForm(JapaneseForm):
 
     def __init__(self, *args: Any, categories: list[UserCategory], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [
+        self._choice("category").choices = [
             (str(c.pk), c.name + ("（職員の確認後に利用できます）" if c.requires_verification else ""))
             for c in categories
         ]
@@ -175,7 +190,7 @@ def day_text(day: dt.date) -> str:
     return f"{to_wareki(day)}（{WEEKDAYS[day.weekday()]}）"
 
 
-class LotteryApplyForm(JapaneseForm):
+class LotteryApplyForm(ChoicesForm):
     """第1〜第N希望: each a unit, a day of the target period, and a frame."""
 
     registration = forms.ChoiceField(label="利用者登録")
@@ -193,7 +208,7 @@ class LotteryApplyForm(JapaneseForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.registrations = {str(r.pk): r for r in registrations}
-        self.fields["registration"].choices = [(key, registration_label(r)) for key, r in self.registrations.items()]
+        self._choice("registration").choices = [(key, registration_label(r)) for key, r in self.registrations.items()]
         self.max_choices = max_choices
         # Frames by (start, end): the same 午前 exists on every unit.
         self.frames: dict[str, tuple[dt.time, dt.time]] = {}
@@ -228,7 +243,7 @@ class LotteryApplyForm(JapaneseForm):
         ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         for rank in range(2, self.max_choices + 1):
             parts = [data.get(f"{name}_{rank}") for name in ("unit", "day", "frame")]
             if any(parts) and not all(parts):
@@ -245,7 +260,11 @@ class LotteryApplyForm(JapaneseForm):
             start, end = self.frames[frame]
             date = dt.date.fromisoformat(day)
             out.append(
-                (int(unit), dt.datetime.combine(date, start, tzinfo=TOKYO), dt.datetime.combine(date, end, tzinfo=TOKYO))
+                (
+                    int(unit),
+                    dt.datetime.combine(date, start, tzinfo=TOKYO),
+                    dt.datetime.combine(date, end, tzinfo=TOKYO),
+                )
             )
         return out
 

@@ -18,7 +18,6 @@ from django.utils.http import urlencode
 
 from madoguchi.citizens.auth import current_citizen
 from madoguchi.core import clock
-from madoguchi.core.clock import TOKYO
 from madoguchi.core.selectors import municipality_for_request
 from madoguchi.reservations import calendar, selectors
 from madoguchi.reservations.models import (
@@ -321,9 +320,7 @@ def lottery_context(request: HttpRequest, item: Lottery) -> dict[str, Any]:
             applications.append(
                 {
                     "application": application,
-                    "choices": [
-                        (c.rank, c.unit.name, when_text(c.start, c.end)) for c in application.choices.all()
-                    ],
+                    "choices": [(c.rank, c.unit.name, when_text(c.start, c.end)) for c in application.choices.all()],
                     "booking_url": reverse("reservations:booking", args=[application.booking_id])
                     if application.booking_id
                     else "",
@@ -364,4 +361,3 @@ def lottery_download(request: HttpRequest, lottery_id: int, what: str) -> HttpRe
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{what}.json"'
     return response
-

@@ -85,7 +85,10 @@ def _still_free(unit: Any, slot: calendar.Slot) -> bool:
     day = slot.start.date()
     for unit_day in selectors.availability(facility=unit.facility, first=day, last=day)[day]:
         if unit_day.unit.pk == unit.pk:
-            return any(v.slot.start == slot.start and v.slot.end == slot.end and v.state == SlotState.FREE for v in unit_day.slots)
+            return any(
+                v.slot.start == slot.start and v.slot.end == slot.end and v.state == SlotState.FREE
+                for v in unit_day.slots
+            )
     return False
 
 
@@ -93,7 +96,9 @@ def _same_booking(citizen: Citizen, unit_id: int, slot: calendar.Slot) -> Bookin
     """The resident's own live booking of exactly this slot (a second tap of 「仮予約する」)."""
     return (
         selectors.bookings_of(citizen=citizen)
-        .filter(unit_id=unit_id, start=slot.start, end=slot.end, status__in=[BookingStatus.HELD, BookingStatus.CONFIRMED])
+        .filter(
+            unit_id=unit_id, start=slot.start, end=slot.end, status__in=[BookingStatus.HELD, BookingStatus.CONFIRMED]
+        )
         .first()
     )
 
@@ -196,7 +201,9 @@ def book(request: HttpRequest, code: str) -> HttpResponse:
     except SlotTaken as exc:
         mine = _same_booking(citizen, unit.pk, slot)
         if mine is not None:
-            messages.info(request, f"この予約はすでに受け付けています（予約番号 {mine.number}）。二重に予約されてはいません。")
+            messages.info(
+                request, f"この予約はすでに受け付けています（予約番号 {mine.number}）。二重に予約されてはいません。"
+            )
             return redirect("reservations:booking", booking_id=mine.pk)
         add_domain_error(form, exc, {"": "slot"})
         return render(request, "reservations/resident/book_form.html", context)
@@ -209,7 +216,9 @@ def book(request: HttpRequest, code: str) -> HttpResponse:
     if booking.status == BookingStatus.CONFIRMED:
         messages.success(request, f"予約が確定しました（予約番号 {booking.number}）。")
     elif booking.reduction_status == ReductionStatus.PENDING:
-        messages.success(request, f"仮予約を受け付けました（予約番号 {booking.number}）。減免の審査結果をお待ちください。")
+        messages.success(
+            request, f"仮予約を受け付けました（予約番号 {booking.number}）。減免の審査結果をお待ちください。"
+        )
     else:
         messages.success(
             request,
@@ -367,7 +376,9 @@ def booking_cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
             error = exc.message
         else:
             booking.refresh_from_db()
-            note = f"取消料 {booking.cancel_fee:,}円、返金額 {booking.refund_amount:,}円。" if booking.paid_amount else ""
+            note = (
+                f"取消料 {booking.cancel_fee:,}円、返金額 {booking.refund_amount:,}円。" if booking.paid_amount else ""
+            )
             messages.success(request, f"予約を取り消しました（予約番号 {booking.number}）。{note}")
             return redirect(detail)
     if booking.status not in (BookingStatus.HELD, BookingStatus.CONFIRMED):
@@ -454,8 +465,7 @@ def class_enroll(request: HttpRequest, session_id: int) -> HttpResponse:
         position = class_services.waitlist_position(enrollment)
         messages.success(
             request,
-            f"定員に達しているため、キャンセル待ち（{position}番目）で受け付けました。"
-            "繰り上がったらお知らせします。",
+            f"定員に達しているため、キャンセル待ち（{position}番目）で受け付けました。繰り上がったらお知らせします。",
         )
     return redirect(page)
 
@@ -530,7 +540,9 @@ def lottery_apply(request: HttpRequest, lottery_id: int) -> HttpResponse:
     except DomainError as exc:
         add_domain_error(form, exc, {"choices": "unit_1"})
         return render(request, "reservations/public/lottery_detail.html", context)
-    messages.success(request, f"抽選に申し込みました（申込番号 {application.public_id}）。結果は抽選日にお知らせします。")
+    messages.success(
+        request, f"抽選に申し込みました（申込番号 {application.public_id}）。結果は抽選日にお知らせします。"
+    )
     return redirect(page)
 
 
@@ -546,4 +558,3 @@ def lottery_withdraw(request: HttpRequest, lottery_id: int, application_id: int)
     else:
         messages.success(request, "抽選の申込を取り下げました。")
     return redirect(page)
-

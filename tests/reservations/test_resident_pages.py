@@ -506,3 +506,34 @@ def test_lottery__commitment_always_shown_apply_with_ranked_choices_then_seed_an
         assert Client().get(reverse("reservations:lottery_result", args=[item.pk])).status_code == 200
         mine = signed_in(who).get(url).content.decode()
         assert "第1希望で当選" in mine
+
+
+def test_reduction_with_evidence__uploaded_on_the_confirm_page_and_the_booking_waits_for_review(
+    city_a, gym, hanako, settings, tmp_path
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    reason = scenario.reduction(city_a, 50, evidence=True)
+    who, reg = hanako
+    client = signed_in(who)
+    start, end = gym.at(TUE, "午前")
+    link = book_url(gym, gym.half_a, start, end)
+    data = {**form_data(reg), "reduction_reason": str(reason.pk)}
+
+    confirm = client.post(link, {**data, "step": "review"}).content.decode()
+    assert "減免の証明書類" in confirm and 'type="file"' in confirm
+    assert "500円" in confirm  # 50% off, as the fee table shows before booking
+
+    missing = client.post(link, {**data, "step": "hold"}).content.decode()
+    assert error_of(missing, "reduction_evidence")
+    assert not Booking.objects.exists()
+
+    upload = SimpleUploadedFile("shomei.pdf", b"%PDF-1.4 test", content_type="application/pdf")
+    done = client.post(link, {**data, "step": "hold", "reduction_evidence": upload})
+    booking = Booking.objects.get()
+    assert done["Location"] == reverse("reservations:booking", args=[booking.pk])
+    assert booking.reduction_status == "pending" and booking.reduction_evidence
+    page = client.get(done["Location"]).content.decode()
+    assert "減免の申請を審査しています" in page
+    assert "お支払いへ進む" not in page

@@ -51,6 +51,12 @@ def occupy(booking: Booking) -> None:
         )
 
 
+def is_taken(unit: Unit, start: dt.datetime, end: dt.datetime) -> bool:
+    """A read-only look before doing the work of a booking; the constraint above still decides."""
+    leaf_ids = [leaf.pk for leaf in leaves_of(unit)]
+    return Occupancy.objects.filter(leaf_id__in=leaf_ids, start__lt=end, end__gt=start).exists()
+
+
 def release(booking: Booking) -> None:
     Occupancy.objects.filter(booking=booking).delete()
     OccupiedCell.objects.filter(booking=booking).delete()

@@ -317,6 +317,8 @@ def booking_hold(
         .filter(facility__municipality_id=citizen.municipality_id)
         .get(pk=unit_id)
     )
+    if occupancy.is_taken(unit, start, end):
+        raise SlotTaken()  # the common answer in a rush for one slot: say it before doing any other work
     check_bookable(unit=unit, start=start, end=end, advance_months=registration.category.advance_months)
     request = BookingRequest(
         unit, start, end, admission_charged, commercial, _reduction_for(registration, reduction_reason_id)

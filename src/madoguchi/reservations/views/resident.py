@@ -149,6 +149,11 @@ def book(request: HttpRequest, code: str) -> HttpResponse:
         return render(request, "reservations/resident/book_form.html", context)
 
     slot, registration, reduction = form.chosen_slot, form.chosen_registration, form.chosen_reduction
+    needs_evidence = reduction is not None and reduction.requires_evidence
+    if step == "hold" and not needs_evidence:
+        # The service checks everything again in its transaction; in a rush for one slot most answers are
+        # 「すでに予約」, which it gives before any other work.
+        return _hold(request, citizen, form, context, unit, slot, registration, reduction, None)
     request_ = booking_services.BookingRequest(
         unit, slot.start, slot.end, form.cleaned_data["admission_charged"], form.cleaned_data["commercial"], reduction
     )
@@ -166,7 +171,6 @@ def book(request: HttpRequest, code: str) -> HttpResponse:
         add_domain_error(form, exc, BOOKING_FIELDS)
         return render(request, "reservations/resident/book_form.html", context)
 
-    needs_evidence = reduction is not None and reduction.requires_evidence
     evidence_form = EvidenceForm(request.POST, request.FILES) if step == "hold" and needs_evidence else EvidenceForm()
     context.update(
         {
@@ -184,6 +188,21 @@ def book(request: HttpRequest, code: str) -> HttpResponse:
         return render(request, "reservations/resident/book_confirm.html", context)
     if needs_evidence and not evidence_form.is_valid():
         return render(request, "reservations/resident/book_confirm.html", context)
+    return _hold(request, citizen, form, context, unit, slot, registration, reduction, evidence_form)
+
+
+def _hold(
+    request: HttpRequest,
+    citizen: Citizen,
+    form: BookingForm,
+    context: dict[str, Any],
+    unit: Any,
+    slot: calendar.Slot,
+    registration: Any,
+    reduction: ReductionReason | None,
+    evidence_form: EvidenceForm | None,
+) -> HttpResponse:
+    """Step 3: the 仮予約 itself."""
     try:
         booking = booking_services.booking_hold(
             citizen=citizen,
@@ -196,7 +215,7 @@ def book(request: HttpRequest, code: str) -> HttpResponse:
             admission_charged=form.cleaned_data["admission_charged"],
             commercial=form.cleaned_data["commercial"],
             reduction_reason_id=reduction.pk if reduction else None,
-            reduction_evidence=evidence_form.cleaned_data["reduction_evidence"] if needs_evidence else None,
+            reduction_evidence=evidence_form.cleaned_data["reduction_evidence"] if evidence_form else None,
         )
     except SlotTaken as exc:
         mine = _same_booking(citizen, unit.pk, slot)
@@ -208,7 +227,7 @@ def book(request: HttpRequest, code: str) -> HttpResponse:
         add_domain_error(form, exc, {"": "slot"})
         return render(request, "reservations/resident/book_form.html", context)
     except DomainError as exc:
-        if exc.field == "reduction_evidence":
+        if exc.field == "reduction_evidence" and evidence_form is not None:
             evidence_form.add_error("reduction_evidence", exc.message)
             return render(request, "reservations/resident/book_confirm.html", context)
         add_domain_error(form, exc, BOOKING_FIELDS)

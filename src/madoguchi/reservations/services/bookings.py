@@ -34,6 +34,7 @@ from madoguchi.reservations.models import (
     Rate,
     ReductionReason,
     Registration,
+    RegistrationStatus,
     Unit,
 )
 from madoguchi.reservations.models.bookings import ACTIVE_STATUSES, ReductionStatus
@@ -200,8 +201,8 @@ def _insert(booking: Booking) -> Booking:
 
 def _hold_deadline(facility: Facility, start: dt.datetime, reduction_pending: bool) -> dt.datetime:
     now = clock.now()
-    wait = dt.timedelta(days=REDUCTION_DECISION_DAYS) if reduction_pending else dt.timedelta(
-        minutes=facility.hold_minutes
+    wait = (
+        dt.timedelta(days=REDUCTION_DECISION_DAYS) if reduction_pending else dt.timedelta(minutes=facility.hold_minutes)
     )
     return min(now + wait, start - dt.timedelta(hours=facility.lead_hours))
 
@@ -209,7 +210,9 @@ def _hold_deadline(facility: Facility, start: dt.datetime, reduction_pending: bo
 def _reduction_for(registration: Registration, reduction_reason_id: int | None) -> ReductionReason | None:
     if reduction_reason_id is None:
         return None
-    reason = ReductionReason.objects.filter(municipality_id=registration.municipality_id, pk=reduction_reason_id).first()
+    reason = ReductionReason.objects.filter(
+        municipality_id=registration.municipality_id, pk=reduction_reason_id
+    ).first()
     if reason is None:
         raise DomainError("減免の理由を選び直してください。", field="reduction_reason")
     return reason
@@ -310,11 +313,15 @@ def booking_hold(
 ) -> Booking:
     """A resident's 仮予約 (first-come): the slot is theirs until the payment deadline."""
     registration = registration_usable(citizen=citizen, registration_id=registration_id)
-    unit = Unit.objects.select_related("facility").filter(facility__municipality_id=citizen.municipality_id).get(
-        pk=unit_id
+    unit = (
+        Unit.objects.select_related("facility")
+        .filter(facility__municipality_id=citizen.municipality_id)
+        .get(pk=unit_id)
     )
     check_bookable(unit=unit, start=start, end=end, advance_months=registration.category.advance_months)
-    request = BookingRequest(unit, start, end, admission_charged, commercial, _reduction_for(registration, reduction_reason_id))
+    request = BookingRequest(
+        unit, start, end, admission_charged, commercial, _reduction_for(registration, reduction_reason_id)
+    )
     booking = _create(
         registration=registration,
         booked_by=citizen,
@@ -366,9 +373,17 @@ def booking_create_by_staff(
     )
     if registration is None:
         raise DomainError("利用者登録が見つかりません。", field="registration")
-    unit = Unit.objects.select_related("facility").filter(facility__municipality_id=actor.municipality_id).get(pk=unit_id)
+    if registration.status != RegistrationStatus.ACTIVE:
+        raise DomainError(
+            f"この利用者登録は「{registration.get_status_display()}」のため予約できません。", field="registration"
+        )
+    unit = (
+        Unit.objects.select_related("facility").filter(facility__municipality_id=actor.municipality_id).get(pk=unit_id)
+    )
     check_bookable(unit=unit, start=start, end=end, advance_months=None)
-    request = BookingRequest(unit, start, end, admission_charged, commercial, _reduction_for(registration, reduction_reason_id))
+    request = BookingRequest(
+        unit, start, end, admission_charged, commercial, _reduction_for(registration, reduction_reason_id)
+    )
     booking = _create(
         registration=registration,
         booked_by=None,
@@ -387,7 +402,9 @@ def booking_create_by_staff(
 def block_create(*, actor: StaffUser, unit_id: int, start: dt.datetime, end: dt.datetime, reason: str) -> Booking:
     """Staff hold a unit for the city's own use or maintenance (no fee, no registration)."""
     require(actor, Perm.BOOKING_CHANGE)
-    unit = Unit.objects.select_related("facility").filter(facility__municipality_id=actor.municipality_id).get(pk=unit_id)
+    unit = (
+        Unit.objects.select_related("facility").filter(facility__municipality_id=actor.municipality_id).get(pk=unit_id)
+    )
     if end <= start:
         raise DomainError("終了は開始より後にしてください。", field="end")
     grid = dt.timedelta(minutes=unit.facility.grid_minutes)
@@ -423,7 +440,9 @@ def booking_confirm(*, booking: Booking, paid: int) -> Booking:
     booking.confirmed_at = clock.now()
     booking.hold_deadline = None
     booking.save(update_fields=["status", "paid_amount", "confirmed_at", "hold_deadline"])
-    audit_record(municipality=booking.municipality, actor=None, actor_label="system", action="booking.confirm", obj=booking)
+    audit_record(
+        municipality=booking.municipality, actor=None, actor_label="system", action="booking.confirm", obj=booking
+    )
     key = keys.key_want_active(booking=booking)
     key_note = (
         "\n電子鍵（暗証番号）は利用開始の60分前にお送りします。"
@@ -431,7 +450,9 @@ def booking_confirm(*, booking: Booking, paid: int) -> Booking:
         else "\n鍵は当日、施設の窓口でお受け取りください。"
     )
     notice_send(
-        citizen_id=booking.booked_by_id, key="reservations.confirmed", context={**booking_context(booking), "key_note": key_note}
+        citizen_id=booking.booked_by_id,
+        key="reservations.confirmed",
+        context={**booking_context(booking), "key_note": key_note},
     )
     return booking
 
@@ -466,13 +487,19 @@ def bookings_expire_overdue(*, now: dt.datetime | None = None) -> int:
     )
     for booking_id in due:
         with transaction.atomic():
-            booking = Booking.objects.select_for_update().select_related("unit__facility", "municipality").get(pk=booking_id)
+            booking = (
+                Booking.objects.select_for_update().select_related("unit__facility", "municipality").get(pk=booking_id)
+            )
             if booking.status != BookingStatus.HELD or booking.hold_deadline is None or booking.hold_deadline >= now:
                 continue  # paid or cancelled meanwhile
             _end(booking, BookingStatus.EXPIRED, reason="支払期限切れ")
             payment.payment_cancel(booking=booking, reason="支払期限切れ")
             audit_record(
-                municipality=booking.municipality, actor=None, actor_label="system", action="booking.expire", obj=booking
+                municipality=booking.municipality,
+                actor=None,
+                actor_label="system",
+                action="booking.expire",
+                obj=booking,
             )
             notice_send(citizen_id=booking.booked_by_id, key="reservations.expired", context=booking_context(booking))
             expired += 1
@@ -578,7 +605,9 @@ def _cancel_for_city(booking: Booking, actor: StaffUser, reason: str, *, full_re
         payment.payment_cancel(booking=booking, reason=reason)
     elif booking.refund_amount:
         payment.payment_refund(booking=booking, amount=booking.refund_amount, reason=reason)
-    audit_record(municipality=booking.municipality, actor=actor, action="booking.cancel_by_staff", obj=booking, reason=reason)
+    audit_record(
+        municipality=booking.municipality, actor=actor, action="booking.cancel_by_staff", obj=booking, reason=reason
+    )
     if booking.kind == BookingKind.BOOKING:
         notice_send(
             citizen_id=booking.booked_by_id,
@@ -690,7 +719,9 @@ def booking_check_in(*, booking: Booking, at: dt.datetime) -> bool:
     """The first unlock (or staff at the desk) marks check-in; later ones change nothing."""
     updated = Booking.objects.filter(pk=booking.pk, checked_in_at__isnull=True).update(checked_in_at=at)
     if updated:
-        audit_record(municipality=booking.municipality, actor=None, actor_label="lock", action="booking.check_in", obj=booking)
+        audit_record(
+            municipality=booking.municipality, actor=None, actor_label="lock", action="booking.check_in", obj=booking
+        )
     return bool(updated)
 
 

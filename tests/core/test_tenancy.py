@@ -13,6 +13,7 @@ from madoguchi.messaging.models import DeliveryJob, JobStatus, MessageTemplate
 from madoguchi.residents.models import Movement, Person
 
 from ..conftest import ROLES, make_staff, verified_client
+from ..reservations.tenancy_objects import reservations_of_b
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +70,10 @@ def test_staff_of_a__cannot_read_or_change_b(persona: str, city_a, city_b, resid
     )
     reply_b = KeywordReply.objects.create(municipality=city_b, keywords="高萩のキーワード", reply="高萩の返信")
     markers += ["高萩の返信", "2000082147"]
+    reservations_b = reservations_of_b(city_b)
+    markers += reservations_b.markers
     values = {
+        **reservations_b.values,
         "person_id": person_b.pk,
         "household_id": person_b.household_id,
         "kind": "move_out",
@@ -102,6 +106,7 @@ def test_staff_of_a__cannot_read_or_change_b(persona: str, city_a, city_b, resid
         "priority": "1",
         "on": "1",
         "confirm": "on",
+        **reservations_b.post_data,
     }
     for name, params in _staff_routes():
         if name in ("staff:logout", "staff:login"):
@@ -127,6 +132,7 @@ def test_staff_of_a__cannot_read_or_change_b(persona: str, city_a, city_b, resid
     channel_b.refresh_from_db()
     reply_b.refresh_from_db()
     assert not channel_b.disaster_mode and reply_b.reply == "高萩の返信"
+    reservations_b.assert_unchanged()
     # Nothing was registered in A under B's household number either.
     assert not Person.objects.filter(municipality=city_a, family_name="侵入").exists()
 

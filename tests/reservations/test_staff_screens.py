@@ -165,7 +165,9 @@ def _screens(w: World) -> list[str]:
 
 
 def _actions(w: World) -> list[str]:
-    enrollment = Enrollment.objects.create(session=w.session, walk_in_name="窓口 太郎", status="registered", created_at=NOW)
+    enrollment = Enrollment.objects.create(
+        session=w.session, walk_in_name="窓口 太郎", status="registered", created_at=NOW
+    )
     return [
         reverse("staff:reservations:booking_cancel", args=[w.booking.pk]),
         reverse("staff:reservations:booking_reduction", args=[w.booking.pk]),
@@ -201,7 +203,9 @@ def test_every_screen_and_action__is_refused_without_the_role(persona, world, ci
         assert "権限がありません" in response.content.decode()
         assert "北茨城 花子" not in response.content.decode()
     for url in _actions(world):
-        response = client.post(url, {"reason": "x", "decision": "approve", "name": "x", "capacity": "5", "attended": "1"})
+        response = client.post(
+            url, {"reason": "x", "decision": "approve", "name": "x", "capacity": "5", "attended": "1"}
+        )
         assert response.status_code == 403, url
     world.booking.refresh_from_db()
     assert world.booking.status == BookingStatus.HELD
@@ -310,7 +314,13 @@ def test_booking_detail__clerk_sees_no_decision_form(world, shogai) -> None:
 def test_block__holds_the_unit_and_refuses_an_overlap_next_to_the_field(world, shogai) -> None:
     client = verified_client(shogai)
     url = reverse("staff:reservations:block", args=[world.gym.facility.pk])
-    data = {"unit": world.gym.half_b.pk, "date": TUE.isoformat(), "start": "09:00", "end": "12:00", "reason": "床の補修"}
+    data = {
+        "unit": world.gym.half_b.pk,
+        "date": TUE.isoformat(),
+        "start": "09:00",
+        "end": "12:00",
+        "reason": "床の補修",
+    }
     response = client.post(url, data)
     assert response.status_code == 302
     block = Booking.objects.get(kind=BookingKind.BLOCK, unit=world.gym.half_b)
@@ -328,7 +338,13 @@ def test_block__holds_the_unit_and_refuses_an_overlap_next_to_the_field(world, s
 def test_closure__previews_then_cancels_with_full_refund(world, shogai) -> None:
     client = verified_client(shogai)
     url = reverse("staff:reservations:closure", args=[world.gym.facility.pk])
-    data = {"start_date": TUE.isoformat(), "end_date": TUE.isoformat(), "unit": "", "reason": "台風接近のため", "is_disaster": "on"}
+    data = {
+        "start_date": TUE.isoformat(),
+        "end_date": TUE.isoformat(),
+        "unit": "",
+        "reason": "台風接近のため",
+        "is_disaster": "on",
+    }
     preview = client.post(url, data)
     assert preview.status_code == 200
     assert [e.booking for e in preview.context["affected"]] == [world.booking, world.paid]
@@ -348,7 +364,12 @@ def test_closure__previews_then_cancels_with_full_refund(world, shogai) -> None:
 
 def test_closure__of_one_half_spares_the_other_half(world, shogai) -> None:
     url = reverse("staff:reservations:closure", args=[world.gym.facility.pk])
-    data = {"start_date": WED.isoformat(), "end_date": WED.isoformat(), "unit": world.gym.half_b.pk, "reason": "照明工事"}
+    data = {
+        "start_date": WED.isoformat(),
+        "end_date": WED.isoformat(),
+        "unit": world.gym.half_b.pk,
+        "reason": "照明工事",
+    }
     preview = verified_client(shogai).post(url, data)
     assert preview.context["affected"] == []
     assert "予約0件が取り消されます" in preview.content.decode()
@@ -438,7 +459,13 @@ def test_counter_booking__an_hourly_room_takes_the_hours_chosen(world, shogai) -
     key = f"{world.gym.room.pk}@{TUE:%Y%m%d}T1300-1400"
     response = verified_client(shogai).post(
         url,
-        {"action": "book", "date": TUE.isoformat(), "registration_number": world.hanako.number, "slot": key, "hours": "3"},
+        {
+            "action": "book",
+            "date": TUE.isoformat(),
+            "registration_number": world.hanako.number,
+            "slot": key,
+            "hours": "3",
+        },
     )
     assert response.status_code == 302
     booking = Booking.objects.get(unit=world.gym.room)

@@ -258,6 +258,10 @@ def _booking_detail(
         "entry": _entry(booking, names=True),
         "when": when_text(booking.start, booking.end),
         "fee_lines": (booking.fee_detail or {}).get("lines", []),
+        "money": {
+            name: f"{getattr(booking, name):,}円"
+            for name in ("fee_amount", "paid_amount", "cancel_fee", "refund_amount")
+        },
         "intent": intent,
         "key": key,
         "key_state": key_state(booking),

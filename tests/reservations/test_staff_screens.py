@@ -156,12 +156,13 @@ def _object_screens(w: World) -> list[str]:
         reverse("staff:reservations:booking", args=[w.paid.pk]),
         reverse("staff:reservations:booking_evidence", args=[w.booking.pk]),
         reverse("staff:reservations:lottery", args=[w.lottery.pk]),
+        reverse("staff:reservations:lottery_input", args=[w.lottery.pk]),
         reverse("staff:reservations:class", args=[w.session.pk]),
     ]
 
 
 def _screens(w: World) -> list[str]:
-    return _list_screens() + [u for u in _object_screens(w) if "/evidence/" not in u]
+    return _list_screens() + [u for u in _object_screens(w) if "/evidence/" not in u and ".json" not in u]
 
 
 def _actions(w: World) -> list[str]:
@@ -605,3 +606,40 @@ def test_lottery__create_then_draw_after_the_draw_time(world, shogai, _now) -> N
     assert item.seed in body and "当選" in body and "落選" in body
     winner = item.applications.get(status=ApplicationStatus.WON)
     assert winner.booking is not None and winner.booking.number in body
+    published = client.get(reverse("staff:reservations:lottery_result", args=[item.pk]))
+    assert published["Content-Type"].startswith("application/json")
+    assert winner.public_id in published.content.decode() and "北茨城 花子" not in published.content.decode()
+    assert client.get(reverse("staff:reservations:lottery_input", args=[item.pk])).content.decode() == (
+        item.published_input
+    )
+
+
+def test_closure__of_one_half_cancels_it_and_the_full_court_but_not_the_other_half(world, shogai) -> None:
+    start, end = world.gym.at(TUE, "午後")
+    other_half = svc.booking_create_by_staff(
+        actor=shogai, registration_id=world.hanako.pk, unit_id=world.gym.half_b.pk, start=start, end=end
+    )
+    url = reverse("staff:reservations:closure", args=[world.gym.facility.pk])
+    data = {
+        "start_date": TUE.isoformat(),
+        "end_date": TUE.isoformat(),
+        "unit": world.gym.half_a.pk,
+        "reason": "床の補修",
+    }
+    preview = verified_client(shogai).post(url, data)
+    assert [e.booking for e in preview.context["affected"]] == [world.booking, world.paid]
+    response = verified_client(shogai).post(url, {**data, "is_disaster": "False", "confirm": "on"})
+    assert response.status_code == 302
+    statuses = {b.pk: b.status for b in Booking.objects.all()}
+    assert statuses[world.booking.pk] == statuses[world.paid.pk] == BookingStatus.CANCELLED
+    assert statuses[other_half.pk] == BookingStatus.HELD
+
+
+def test_booking_create_by_staff__refuses_a_registration_awaiting_verification(world, shogai) -> None:
+    start, end = world.gym.at(TUE, "午後")
+    with pytest.raises(svc.DomainError) as err:
+        svc.booking_create_by_staff(
+            actor=shogai, registration_id=world.pending.pk, unit_id=world.gym.half_b.pk, start=start, end=end
+        )
+    assert err.value.field == "registration" and "確認待ち" in err.value.message
+    assert not Booking.objects.filter(registration=world.pending).exists()

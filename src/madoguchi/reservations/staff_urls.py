@@ -27,6 +27,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("lotteries/new/", views.lottery_create, name="lottery_create"),
     path("lotteries/<int:lottery_id>/", views.lottery_detail, name="lottery"),
     path("lotteries/<int:lottery_id>/draw/", views.lottery_draw, name="lottery_draw"),
+    path("lotteries/<int:lottery_id>/input.json", views.lottery_input_json, name="lottery_input"),
+    path("lotteries/<int:lottery_id>/result.json", views.lottery_result_json, name="lottery_result"),
     # Classes (スマホ講座).
     path("classes/", views.class_list, name="classes"),
     path("classes/<int:session_id>/", views.class_roster, name="class"),

@@ -31,6 +31,7 @@ from madoguchi.reservations.models import (
     Facility,
     Lottery,
     LotteryStatus,
+    Occupancy,
     Rate,
     ReductionReason,
     Registration,
@@ -647,7 +648,8 @@ def closure_create(
     )
     if unit is not None:
         leaf_ids = {leaf.pk for leaf in occupancy.leaves_of(unit)}
-        affected = affected.filter(occupancies__leaf_id__in=leaf_ids).distinct()
+        # A subquery, not a join + DISTINCT: PostgreSQL refuses FOR UPDATE with DISTINCT.
+        affected = affected.filter(pk__in=Occupancy.objects.filter(leaf_id__in=leaf_ids).values("booking_id"))
     cancelled = 0
     for booking in affected.select_for_update().select_related("unit__facility", "municipality"):
         if booking.kind == BookingKind.BLOCK:
@@ -664,7 +666,7 @@ def reduction_decide(*, actor: StaffUser, booking_id: int, approve: bool, note: 
     resident then has the facility's usual time to pay."""
     require(actor, Perm.FEE_REDUCTION_APPROVE)
     booking = (
-        Booking.objects.select_for_update()
+        Booking.objects.select_for_update(of=("self",))  # registration is nullable (an outer join)
         .select_related("unit__facility", "registration__category", "municipality")
         .filter(municipality_id=actor.municipality_id, pk=booking_id)
         .first()

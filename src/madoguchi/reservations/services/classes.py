@@ -37,7 +37,7 @@ def session_context(session: ClassSession) -> dict[str, str]:
 
 def _locked_session(municipality_id: int, session_id: int) -> ClassSession:
     session = (
-        ClassSession.objects.select_for_update()
+        ClassSession.objects.select_for_update(of=("self",))  # the facility is optional (an outer join)
         .select_related("event__facility")
         .filter(pk=session_id, event__municipality_id=municipality_id)
         .first()
@@ -203,7 +203,11 @@ def class_reminders_send(*, now: dt.datetime | None = None) -> int:
     sessions = ClassSession.objects.filter(start__gte=day_start, start__lt=day_start + dt.timedelta(days=1))
     for session_id in list(sessions.values_list("pk", flat=True)):
         with transaction.atomic():
-            session = ClassSession.objects.select_for_update().select_related("event__facility").get(pk=session_id)
+            session = (
+                ClassSession.objects.select_for_update(of=("self",))
+                .select_related("event__facility")
+                .get(pk=session_id)
+            )
             due = session.enrollments.filter(
                 status=EnrollmentStatus.REGISTERED, citizen__isnull=False, reminded_at__isnull=True
             )

@@ -688,6 +688,28 @@ def lottery_draw(request: HttpRequest, lottery_id: int) -> HttpResponse:
     return redirect("staff:reservations:lottery", lottery_id=item.pk)
 
 
+def _published(request: HttpRequest, lottery_id: int, *, result: bool) -> HttpResponse:
+    """The draw's published input or result (pseudonyms only), to post on the city's website."""
+    item, _, _ = _lottery(request, lottery_id)
+    text = item.published_result if result else item.published_input
+    if not text:
+        raise Http404("抽選はまだ実施されていません。")
+    response = HttpResponse(text, content_type="application/json; charset=utf-8")
+    name = f"lottery-{item.municipality_id}-{item.pk}-{'result' if result else 'input'}.json"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+def lottery_input_json(request: HttpRequest, lottery_id: int) -> HttpResponse:
+    return _published(request, lottery_id, result=False)
+
+
+@login_required
+def lottery_result_json(request: HttpRequest, lottery_id: int) -> HttpResponse:
+    return _published(request, lottery_id, result=True)
+
+
 # --- classes -----------------------------------------------------------------------------
 
 

@@ -14,6 +14,7 @@ from madoguchi.payments.models import IntentStatus, PaymentIntent
 from madoguchi.residents.models import Movement, Person
 
 from ..conftest import ROLES, make_staff, verified_client
+from ..reservations.tenancy_objects import reservations_of_b
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +83,10 @@ def test_staff_of_a__cannot_read_or_change_b(persona: str, city_a, city_b, resid
         updated_at=clock.now(),
     )
     markers += ["高萩の施設使用料", "高萩市民体育館"]
+    reservations_b = reservations_of_b(city_b)
+    markers += reservations_b.markers
     values = {
+        **reservations_b.values,
         "person_id": person_b.pk,
         "household_id": person_b.household_id,
         "kind": "move_out",
@@ -119,6 +123,7 @@ def test_staff_of_a__cannot_read_or_change_b(persona: str, city_a, city_b, resid
         "received": "5000",
         "reason": "侵入",
         "amount": "1200",
+        **reservations_b.post_data,
     }
     for name, params in _staff_routes():
         if name in ("staff:logout", "staff:login"):
@@ -146,6 +151,7 @@ def test_staff_of_a__cannot_read_or_change_b(persona: str, city_a, city_b, resid
     assert not channel_b.disaster_mode and reply_b.reply == "高萩の返信"
     intent_b.refresh_from_db()
     assert intent_b.status == IntentStatus.CREATED and not intent_b.refunds.exists()
+    reservations_b.assert_unchanged()
     # Nothing was registered in A under B's household number either.
     assert not Person.objects.filter(municipality=city_a, family_name="侵入").exists()
 

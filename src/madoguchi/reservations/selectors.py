@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from enum import StrEnum
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from madoguchi.citizens.models import Citizen
 from madoguchi.core import clock
@@ -17,12 +17,15 @@ from madoguchi.core.models import Municipality, StaffUser
 from madoguchi.core.permissions import Perm, require
 from madoguchi.reservations import calendar, occupancy
 from madoguchi.reservations.models import (
+    AccessKey,
     Booking,
     ClassSession,
     Enrollment,
     EnrollmentStatus,
     Facility,
     Lottery,
+    LotteryApplication,
+    LotteryChoice,
     LotteryStatus,
     Occupancy,
     Registration,
@@ -300,3 +303,146 @@ def session_roster(*, actor: StaffUser, session_id: int) -> tuple[ClassSession, 
 
 def today_local() -> dt.date:
     return clock.now().astimezone(TOKYO).date()
+
+
+# --- staff screens -------------------------------------------------------------------
+
+
+def keys_failing(*, actor: StaffUser) -> QuerySet[AccessKey]:
+    """E-keys whose last call to the lock service failed (what the lock has ≠ what the booking needs)."""
+    require(actor, Perm.BOOKING_VIEW)
+    return (
+        AccessKey.objects.filter(booking__municipality_id=actor.municipality_id)
+        .exclude(status=F("wanted"))
+        .exclude(last_error="")
+        .select_related("booking__unit__facility")
+        .order_by("booking__start")
+    )
+
+
+def bookings_on(*, actor: StaffUser, day: dt.date) -> QuerySet[Booking]:
+    """Active bookings and blocks that touch ``day`` in every facility of the actor's city."""
+    require(actor, Perm.BOOKING_VIEW)
+    return (
+        Booking.objects.active()
+        .filter(
+            municipality_id=actor.municipality_id,
+            start__lt=calendar.aware(day + dt.timedelta(days=1), dt.time()),
+            end__gt=calendar.aware(day, dt.time()),
+        )
+        .select_related("unit__facility", "access_key")
+        .order_by("start", "unit__facility__code", "unit__position")
+    )
+
+
+def registration_by_number(*, actor: StaffUser, number: str) -> Registration | None:
+    """A 利用者登録 looked up by its number at the counter or on the phone (a read of personal data: audited)."""
+    require(actor, Perm.BOOKING_VIEW)
+    registration = (
+        Registration.objects.filter(municipality_id=actor.municipality_id, number=number)
+        .select_related("category")
+        .first()
+    )
+    if registration is not None:
+        audit_record(municipality=actor.municipality, actor=actor, action="registration.view", obj=registration)
+    return registration
+
+
+def registration_for_staff(*, actor: StaffUser, registration_id: int) -> Registration | None:
+    require(actor, Perm.BOOKING_VIEW)
+    return Registration.objects.filter(municipality_id=actor.municipality_id, pk=registration_id).first()
+
+
+def reduction_evidence_for(*, actor: StaffUser, booking_id: int) -> Booking | None:
+    """The booking whose 減免 evidence the actor opens (audited: it is personal data)."""
+    require(actor, Perm.BOOKING_VIEW)
+    booking = Booking.objects.filter(municipality_id=actor.municipality_id, pk=booking_id).first()
+    if booking is None or not booking.reduction_evidence:
+        return None
+    audit_record(municipality=actor.municipality, actor=actor, action="booking.evidence_view", obj=booking)
+    return booking
+
+
+def closure_affected(
+    *, actor: StaffUser, facility_id: int, start_date: dt.date, end_date: dt.date, unit_id: int | None = None
+) -> list[Booking]:
+    """The bookings a 臨時休館 over these days would cancel (what `closure_create` cancels; blocks stay)."""
+    require(actor, Perm.BOOKING_VIEW)
+    facility = Facility.objects.filter(municipality_id=actor.municipality_id, pk=facility_id).first()
+    if facility is None or end_date < start_date:
+        return []
+    affected = Booking.objects.active().filter(
+        unit__facility=facility,
+        kind="booking",
+        start__lt=calendar.aware(end_date + dt.timedelta(days=1), dt.time()),
+        end__gt=calendar.aware(start_date, dt.time()),
+    )
+    unit = facility.units.filter(pk=unit_id).first() if unit_id else None
+    if unit is not None:
+        leaf_ids = {leaf.pk for leaf in occupancy.leaves_of(unit)}
+        affected = affected.filter(occupancies__leaf_id__in=leaf_ids).distinct()
+    return list(affected.select_related("unit").order_by("start"))
+
+
+def lotteries_for(*, actor: StaffUser) -> QuerySet[Lottery]:
+    require(actor, Perm.FACILITY_MANAGE)
+    return (
+        Lottery.objects.filter(municipality_id=actor.municipality_id)
+        .select_related("facility")
+        .annotate(application_count=Count("applications", filter=~Q(applications__status="withdrawn")))
+        .order_by("-draw_at")
+    )
+
+
+@dataclass(frozen=True)
+class SlotDemand:
+    unit: Unit
+    start: dt.datetime
+    end: dt.datetime
+    first_choice: int  # applications naming the slot as their 第1希望
+    total: int  # applications naming it at any rank
+
+
+def lottery_for_staff(
+    *, actor: StaffUser, lottery_id: int
+) -> tuple[Lottery, list[SlotDemand], list[LotteryApplication]] | None:
+    """A lottery with the demand per slot and every application (who applied is personal data: audited)."""
+    item = lotteries_for(actor=actor).filter(pk=lottery_id).first()
+    if item is None:
+        return None
+    applications = list(
+        item.applications.select_related("registration", "booking")
+        .prefetch_related(Prefetch("choices", queryset=LotteryChoice.objects.select_related("unit")))
+        .order_by("created_at", "pk")
+    )
+    demand: dict[tuple[int, dt.datetime, dt.datetime], list[int]] = {}
+    units: dict[int, Unit] = {}
+    for application in applications:
+        if application.status == "withdrawn":
+            continue
+        for choice in application.choices.all():
+            units[choice.unit_id] = choice.unit
+            counts = demand.setdefault((choice.unit_id, choice.start, choice.end), [0, 0])
+            counts[1] += 1
+            if choice.rank == 1:
+                counts[0] += 1
+    slots = [
+        SlotDemand(units[unit_id], start, end, first, total)
+        for (unit_id, start, end), (first, total) in sorted(
+            demand.items(), key=lambda kv: (kv[0][1], units[kv[0][0]].position)
+        )
+    ]
+    audit_record(municipality=actor.municipality, actor=actor, action="lottery.view", obj=item)
+    return item, slots, applications
+
+
+def sessions_with_counts(*, actor: StaffUser) -> QuerySet[ClassSession]:
+    return sessions_for(actor=actor).annotate(
+        registered_count=Count("enrollments", filter=Q(enrollments__status=EnrollmentStatus.REGISTERED)),
+        waitlisted_count=Count("enrollments", filter=Q(enrollments__status=EnrollmentStatus.WAITLISTED)),
+    )
+
+
+def enrollment_for_staff(*, actor: StaffUser, enrollment_id: int) -> Enrollment | None:
+    require(actor, Perm.FACILITY_MANAGE)
+    return Enrollment.objects.filter(pk=enrollment_id, session__event__municipality_id=actor.municipality_id).first()

@@ -31,9 +31,11 @@ from madoguchi.reservations.models import (
     Facility,
     Lottery,
     LotteryStatus,
+    Occupancy,
     Rate,
     ReductionReason,
     Registration,
+    RegistrationStatus,
     Unit,
 )
 from madoguchi.reservations.models.bookings import ACTIVE_STATUSES, ReductionStatus
@@ -374,6 +376,10 @@ def booking_create_by_staff(
     )
     if registration is None:
         raise DomainError("利用者登録が見つかりません。", field="registration")
+    if registration.status != RegistrationStatus.ACTIVE:
+        raise DomainError(
+            f"この利用者登録は「{registration.get_status_display()}」のため予約できません。", field="registration"
+        )
     unit = (
         Unit.objects.select_related("facility").filter(facility__municipality_id=actor.municipality_id).get(pk=unit_id)
     )
@@ -646,7 +652,8 @@ def closure_create(
     )
     if unit is not None:
         leaf_ids = {leaf.pk for leaf in occupancy.leaves_of(unit)}
-        affected = affected.filter(occupancies__leaf_id__in=leaf_ids).distinct()
+        # A subquery, not a join + DISTINCT: PostgreSQL refuses FOR UPDATE with DISTINCT.
+        affected = affected.filter(pk__in=Occupancy.objects.filter(leaf_id__in=leaf_ids).values("booking_id"))
     cancelled = 0
     ids = list(affected.values_list("pk", flat=True))
     locked = Booking.objects.select_for_update(of=("self",)).select_related("unit__facility", "municipality")
@@ -665,7 +672,7 @@ def reduction_decide(*, actor: StaffUser, booking_id: int, approve: bool, note: 
     resident then has the facility's usual time to pay."""
     require(actor, Perm.FEE_REDUCTION_APPROVE)
     booking = (
-        Booking.objects.select_for_update(of=("self",))
+        Booking.objects.select_for_update(of=("self",))  # registration is nullable (an outer join)
         .select_related("unit__facility", "registration__category", "municipality")
         .filter(municipality_id=actor.municipality_id, pk=booking_id)
         .first()

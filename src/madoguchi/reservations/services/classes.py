@@ -37,7 +37,7 @@ def session_context(session: ClassSession) -> dict[str, str]:
 
 def _locked_session(municipality_id: int, session_id: int) -> ClassSession:
     session = (
-        ClassSession.objects.select_for_update(of=("self",))
+        ClassSession.objects.select_for_update(of=("self",))  # the facility is optional (an outer join)
         .select_related("event__facility")
         .filter(pk=session_id, event__municipality_id=municipality_id)
         .first()

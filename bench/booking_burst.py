@@ -100,7 +100,9 @@ def setup(database_url: str) -> tuple[str, list[tuple[str, str]]]:
         day, frame = slots[i % SLOTS]
         unit = rng.choice((full, half_a))
         start, end = calendar.aware(day, frame.start), calendar.aware(day, frame.end)
-        query = urllib.parse.urlencode({"unit": unit.pk, "start": f"{start:%Y-%m-%dT%H:%M}", "end": f"{end:%Y-%m-%dT%H:%M}"})
+        query = urllib.parse.urlencode(
+            {"unit": unit.pk, "start": f"{start:%Y-%m-%dT%H:%M}", "end": f"{end:%Y-%m-%dT%H:%M}"}
+        )
         body = urllib.parse.urlencode(
             {
                 "step": "hold",

@@ -643,3 +643,33 @@ def test_booking_create_by_staff__refuses_a_registration_awaiting_verification(w
         )
     assert err.value.field == "registration" and "確認待ち" in err.value.message
     assert not Booking.objects.filter(registration=world.pending).exists()
+
+
+def test_classes__staff_add_a_session_and_the_form_keeps_input_on_error(world, shogai, city_a, staff_factory) -> None:
+    client = verified_client(shogai)
+    url = reverse("staff:reservations:class_create")
+    data = {
+        "title": "はじめてのスマホ講座",
+        "facility": "",
+        "place": "",
+        "date": "2026-12-16",
+        "start": "10:00",
+        "end": "12:00",
+        "capacity": "１０",
+        "opens_at": "2026-12-01T09:00",
+        "closes_at": "2026-12-15T17:00",
+    }
+    missing_place = client.post(url, data)
+    assert missing_place.status_code == 400
+    body = missing_place.content.decode()
+    assert "会場（施設を選ぶか、場所を入力）を指定してください。" in body and 'value="はじめてのスマホ講座"' in body
+    response = client.post(url, {**data, "place": "磯原地区公民館 会議室A"})
+    session = ClassSession.objects.get(event__title="はじめてのスマホ講座")
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "staff:reservations:class", args=[session.pk]
+    )
+    assert (session.capacity, session.start) == (10, dt.datetime(2026, 12, 16, 10, tzinfo=TOKYO))
+    second = client.post(url, {**data, "place": "磯原地区公民館 会議室A", "date": "2026-12-23"})
+    assert second.status_code == 302
+    assert ClassEvent.objects.filter(title="はじめてのスマホ講座").count() == 1  # a series is one 講座
+    assert verified_client(staff_factory(city_a, "clerk")).post(url, data).status_code == 403

@@ -7,9 +7,12 @@ class CoreConfig(AppConfig):
     verbose_name = "基盤"
 
     def ready(self) -> None:
-        from madoguchi.core import db_guards  # noqa: F401  (registers the SQLite guard function)
         import datetime as dt
 
-        from madoguchi.core import retention, schedule
+        from madoguchi.core import (
+            db_guards,  # noqa: F401  (registers the SQLite guard function)
+            retention,
+            schedule,
+        )
 
         schedule.every("core.retention", dt.timedelta(days=1), retention.retention_sweep_run)

@@ -59,7 +59,8 @@ def closed_reason(facility: Facility, unit: Unit | None, day: dt.date, closures:
 
 
 def _self_and_ancestors(unit: Unit) -> set[int]:
-    ids, current = set(), unit
+    ids: set[int] = set()
+    current: Unit | None = unit
     while current is not None:
         ids.add(current.pk)
         current = current.parent

@@ -72,7 +72,17 @@ def _frames(unit: Unit, frames: list[tuple[str, dt.time, dt.time]], rates: list[
 
 
 def _hourly(
-    facility: Facility, code: str, name: str, opens: int, closes: int, rate: int, position: int, **kw: object
+    facility: Facility,
+    code: str,
+    name: str,
+    opens: int,
+    closes: int,
+    rate: int,
+    position: int,
+    *,
+    max_minutes: int = 240,
+    capacity: int | None = None,
+    lock_id: str = "",
 ) -> Unit:
     unit = Unit.objects.create(
         facility=facility,
@@ -84,8 +94,9 @@ def _hourly(
         close_time=dt.time(closes),
         start_interval_minutes=60,
         min_minutes=60,
-        max_minutes=kw.pop("max_minutes", 240),  # type: ignore[arg-type]
-        **kw,
+        max_minutes=max_minutes,
+        capacity=capacity,
+        lock_id=lock_id,
     )
     Rate.objects.create(unit=unit, frame=None, amount=rate)
     return unit
@@ -375,7 +386,7 @@ def lock_account_ensure(city: Municipality, *, api_url: str) -> LockAccount:
 
 
 def seed_reservations(city: Municipality, *, seed: int = 82155) -> dict[str, int]:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - demo data, reproducible on purpose
     chief = StaffUser.objects.get(username="shogai-chief")
     for code, name, group, resident, verify, months, multiplier, max_active, weight in CATEGORIES:
         UserCategory.objects.get_or_create(

@@ -257,3 +257,45 @@ class CapacityForm(JapaneseForm):
 
 class AttendanceForm(JapaneseForm):
     attended = forms.TypedChoiceField(label="出欠", choices=[("1", "出席"), ("0", "欠席")], coerce=lambda v: v == "1")
+
+
+class ClassSessionForm(JapaneseForm):
+    title = forms.CharField(
+        label="講座名", max_length=100, help_text="同じ講座名・会場の回は一つの講座にまとまります。"
+    )
+    description = forms.CharField(label="内容", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    facility = forms.ChoiceField(label="会場の施設", required=False)
+    place = forms.CharField(label="会場（部屋名や、施設以外の場所）", max_length=100, required=False)
+    bring = forms.CharField(label="持ち物", max_length=200, required=False)
+    date = _date("日付")
+    start = _time("開始時刻")
+    end = _time("終了時刻")
+    capacity = _count("定員", 10, maximum=500)
+    opens_at = _datetime("申込開始")
+    closes_at = _datetime("申込締切")
+
+    def __init__(self, *args: Any, facilities: list[Facility], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choices(self, "facility", [("", "施設以外の場所")] + [(str(f.pk), f.name) for f in facilities])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("start") and data.get("end") and data["end"] <= data["start"]:
+            self.add_error("end", "終了時刻は開始時刻より後にしてください。")
+        return data
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        day = data["date"]
+        return {
+            "title": data["title"],
+            "description": data["description"],
+            "facility_id": int(data["facility"]) if data["facility"] else None,
+            "place": data["place"],
+            "bring": data["bring"],
+            "start": dt.datetime.combine(day, data["start"], tzinfo=TOKYO),
+            "end": dt.datetime.combine(day, data["end"], tzinfo=TOKYO),
+            "capacity": data["capacity"],
+            "opens_at": data["opens_at"].astimezone(TOKYO),
+            "closes_at": data["closes_at"].astimezone(TOKYO),
+        }

@@ -31,6 +31,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("lotteries/<int:lottery_id>/result.json", views.lottery_result_json, name="lottery_result"),
     # Classes (スマホ講座).
     path("classes/", views.class_list, name="classes"),
+    path("classes/new/", views.class_create, name="class_create"),
     path("classes/<int:session_id>/", views.class_roster, name="class"),
     path("classes/<int:session_id>/walk-in/", views.class_walk_in, name="class_walk_in"),
     path("classes/<int:session_id>/capacity/", views.class_capacity, name="class_capacity"),

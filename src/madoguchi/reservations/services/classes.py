@@ -17,8 +17,9 @@ from madoguchi.core.clock import TOKYO
 from madoguchi.core.errors import DomainError
 from madoguchi.core.models import StaffUser
 from madoguchi.core.permissions import Perm, require
-from madoguchi.core.text import normalize_digits, normalize_text
-from madoguchi.reservations.models import ClassSession, Enrollment, EnrollmentStatus
+from madoguchi.core.models import Department
+from madoguchi.core.text import normalize_digits, normalize_prose, normalize_text
+from madoguchi.reservations.models import ClassEvent, ClassSession, Enrollment, EnrollmentStatus, Facility
 from madoguchi.reservations.notices import notice_send
 from madoguchi.reservations.services.registrations import audit_citizen
 
@@ -44,6 +45,59 @@ def _locked_session(municipality_id: int, session_id: int) -> ClassSession:
     )
     if session is None:
         raise DomainError("講座が見つかりません。")
+    return session
+
+
+@transaction.atomic
+def class_session_create(
+    *,
+    actor: StaffUser,
+    title: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    capacity: int,
+    opens_at: dt.datetime,
+    closes_at: dt.datetime,
+    description: str = "",
+    facility_id: int | None = None,
+    place: str = "",
+    bring: str = "",
+) -> ClassSession:
+    """A session of a class; sessions of the same title (and venue) share one event, so a series
+    (第1回, 第2回 …) is one 講座 to residents."""
+    require(actor, Perm.FACILITY_MANAGE)
+    title = normalize_text(title)
+    if not title:
+        raise DomainError("講座名を入力してください。", field="title")
+    if end <= start:
+        raise DomainError("終了は開始より後にしてください。", field="end")
+    if not (opens_at < closes_at <= start):
+        raise DomainError("申込開始 < 申込締切 ≦ 講座の開始 の順にしてください。", field="closes_at")
+    if capacity < 1:
+        raise DomainError("定員は1人以上にしてください。", field="capacity")
+    facility = (
+        Facility.objects.filter(municipality_id=actor.municipality_id, pk=facility_id).first() if facility_id else None
+    )
+    if facility_id and facility is None:
+        raise DomainError("会場の施設を選び直してください。", field="facility")
+    if facility is None and not place.strip():
+        raise DomainError("会場（施設を選ぶか、場所を入力）を指定してください。", field="place")
+    department = Department.objects.get(municipality_id=actor.municipality_id, code="shogai_gakushu")
+    event, _ = ClassEvent.objects.get_or_create(
+        municipality_id=actor.municipality_id,
+        title=title,
+        facility=facility,
+        place=normalize_text(place),
+        defaults={
+            "department": department,
+            "description": normalize_prose(description),
+            "bring": normalize_text(bring),
+        },
+    )
+    session = ClassSession.objects.create(
+        event=event, start=start, end=end, capacity=capacity, opens_at=opens_at, closes_at=closes_at
+    )
+    audit_record(municipality=actor.municipality, actor=actor, action="class.session_create", obj=session)
     return session
 
 

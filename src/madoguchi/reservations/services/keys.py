@@ -159,9 +159,11 @@ def _failed(key: AccessKey, message: str) -> AccessKey:
 def keys_repair(*, now: dt.datetime | None = None) -> int:
     """Retry every key whose lock call failed or never ran (the worker's clock)."""
     now = now or clock.now()
-    due = AccessKey.objects.filter(next_attempt_at__lte=now).order_by("next_attempt_at").values_list("pk", flat=True)[
-        :REPAIR_BATCH
-    ]
+    due = (
+        AccessKey.objects.filter(next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:REPAIR_BATCH]
+    )
     fixed = 0
     for key_id in list(due):
         fixed += key_sync(key_id=key_id).in_sync

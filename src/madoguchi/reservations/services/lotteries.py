@@ -277,7 +277,7 @@ def _draw_input(item: Lottery) -> tuple[lottery.DrawInput, dict[str, Choice]]:
 @transaction.atomic
 def lottery_draw(*, lottery_id: int, actor: StaffUser | None = None) -> lottery.DrawResult:
     """Draw, publish the seed, input and result, and hold the won slots for the winners."""
-    from madoguchi.reservations.services.bookings import BookingRequest, booking_context, create_for_lottery
+    from madoguchi.reservations.services.bookings import BookingRequest, create_for_lottery
 
     if actor is not None:
         require(actor, Perm.FACILITY_MANAGE)

@@ -719,6 +719,22 @@ def class_list(request: HttpRequest) -> HttpResponse:
     return render(request, "reservations/staff/class_list.html", {"sessions": sessions})
 
 
+@login_required
+def class_create(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    facilities = list(selectors.facilities_for(actor=actor))
+    form = sf.ClassSessionForm(request.POST or None, facilities=facilities)
+    if request.method == "POST" and form.is_valid():
+        try:
+            session = class_services.class_session_create(actor=actor, **form.service_kwargs())
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, f"「{session.event.title}」の回を追加しました。")
+            return redirect("staff:reservations:class", session_id=session.pk)
+    return render(request, "reservations/staff/class_form.html", {"form": form}, status=400 if form.is_bound else 200)
+
+
 def _roster(
     request: HttpRequest,
     session_id: int,

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from madoguchi.core import context
+from madoguchi.core.pages import is_resident_page
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 
@@ -69,7 +70,7 @@ class SecondFactorMiddleware:
 
 
 class DemoPhoneFrameMiddleware:
-    """In demo mode the phone page shows the residents' LIFF pages (/my/) in a same-origin frame,
+    """In demo mode the phone page shows the residents' LIFF pages (`core.pages`) in a same-origin frame,
     as LINE shows them over the chat; every other page, and every page outside the demo, stays DENY."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -77,6 +78,6 @@ class DemoPhoneFrameMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if settings.DEMO_MODE and request.path.startswith("/my/"):
+        if settings.DEMO_MODE and is_resident_page(request.path):
             response["X-Frame-Options"] = "SAMEORIGIN"
         return response

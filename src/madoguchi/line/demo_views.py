@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 
 from madoguchi.citizens.models import LineIdentityStatus
 from madoguchi.citizens.selectors import line_identity_get
+from madoguchi.core.pages import is_resident_page
 from madoguchi.core.selectors import municipality_for_request
 from madoguchi.line.models import LineChannel
 from madoguchi.line.sandbox import control
@@ -115,7 +116,7 @@ def _liff_path(uri: str) -> str:
     path = parsed.path
     if parsed.netloc == "liff.line.me":
         path = "/" + "/".join(path.split("/")[2:])
-    return path + (f"?{parsed.query}" if parsed.query else "") if path.startswith("/my/") else ""
+    return path + (f"?{parsed.query}" if parsed.query else "") if is_resident_page(path) else ""
 
 
 @demo_only
@@ -193,7 +194,7 @@ def phone_liff(request: HttpRequest) -> HttpResponse:
     """Open a LIFF page as LINE would: signed in with an ID token the sandbox (as LINE Login) issues."""
     channel = _channel(request)
     path = request.GET.get("path", "/my/")
-    if not path.startswith("/my/"):
+    if not is_resident_page(path):
         raise Http404("not a LIFF page")
     token = control.id_token(
         channel.api_base_url,

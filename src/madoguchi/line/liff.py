@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from madoguchi.citizens.auth import citizen_session_start, safe_next
 from madoguchi.citizens.services import line_identity_sign_in
+from madoguchi.core.pages import is_resident_page
 from madoguchi.core.selectors import municipality_for_request
 from madoguchi.line.idtoken import InvalidIdToken, id_token_verify
 from madoguchi.line.selectors import channel_of
@@ -33,7 +34,7 @@ def liff_sign_in(request: HttpRequest) -> JsonResponse:
 
 def liff_context(request: HttpRequest) -> dict[str, str]:
     """Template context: the LIFF app id and SDK, when the city's channel has a real LIFF app."""
-    if not request.path.startswith("/my/"):
+    if not is_resident_page(request.path):
         return {}
     channel = channel_of(municipality_id=municipality_for_request(request).pk)
     liff_id = channel.liff_id if channel else ""

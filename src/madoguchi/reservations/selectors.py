@@ -19,6 +19,7 @@ from madoguchi.reservations import calendar, occupancy
 from madoguchi.reservations.models import (
     AccessKey,
     Booking,
+    BookingStatus,
     ClassSession,
     Enrollment,
     EnrollmentStatus,
@@ -229,14 +230,15 @@ def facilities_for(*, actor: StaffUser) -> QuerySet[Facility]:
 
 
 def staff_calendar(*, actor: StaffUser, facility_id: int, first: dt.date, days: int) -> tuple[Facility, list[Booking]]:
-    """Bookings and blocks on a facility's units over ``days`` days (who booked is personal data: audited)."""
+    """Bookings and blocks on a facility's units over ``days`` days, and the ones cancelled (so staff
+    answering the phone see them too); who booked is personal data: audited."""
     facility = facilities_for(actor=actor).filter(pk=facility_id).first()
     if facility is None:
         raise Facility.DoesNotExist
     bookings = list(
         Booking.objects.filter(
             unit__facility=facility,
-            status__in=ACTIVE_STATUSES,
+            status__in=[*ACTIVE_STATUSES, BookingStatus.CANCELLED],
             start__lt=calendar.aware(first + dt.timedelta(days=days), dt.time()),
             end__gt=calendar.aware(first, dt.time()),
         )

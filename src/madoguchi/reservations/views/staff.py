@@ -51,7 +51,7 @@ from madoguchi.reservations.services import registrations as registration_servic
 from madoguchi.reservations.services.bookings import when_text
 
 MAX_DAYS = 14
-SHORT_STATUS = {BookingStatus.HELD: "仮予約", BookingStatus.CONFIRMED: "確定"}
+SHORT_STATUS = {BookingStatus.HELD: "仮予約", BookingStatus.CONFIRMED: "確定", BookingStatus.CANCELLED: "取消"}
 
 
 def _actor(request: HttpRequest) -> StaffUser:
@@ -123,6 +123,12 @@ class Entry:
     @property
     def is_block(self) -> bool:
         return self.booking.kind == BookingKind.BLOCK
+
+    @property
+    def tone(self) -> str:
+        if self.is_block or self.booking.status == BookingStatus.CANCELLED:
+            return "neutral"
+        return "success" if self.booking.status == BookingStatus.CONFIRMED else "warning"
 
 
 def _entry(booking: Booking, *, names: bool) -> Entry:

@@ -15,9 +15,8 @@ from madoguchi.core import clock
 from madoguchi.core.audit import audit_record
 from madoguchi.core.clock import TOKYO
 from madoguchi.core.errors import DomainError
-from madoguchi.core.models import StaffUser
+from madoguchi.core.models import Department, StaffUser
 from madoguchi.core.permissions import Perm, require
-from madoguchi.core.models import Department
 from madoguchi.core.text import normalize_digits, normalize_prose, normalize_text
 from madoguchi.reservations.models import ClassEvent, ClassSession, Enrollment, EnrollmentStatus, Facility
 from madoguchi.reservations.notices import notice_send

@@ -23,6 +23,13 @@ from madoguchi.core.permissions import role_label
 
 GENESIS_HASH = "0" * 64
 
+# What each action is called on the audit screen; apps add theirs in AppConfig.ready().
+ACTION_LABELS: dict[str, str] = {}
+
+
+def action_labels_register(labels: dict[str, str]) -> None:
+    ACTION_LABELS.update(labels)
+
 
 def _canonical(event: AuditEvent, municipality_code: str) -> bytes:
     occurred = event.occurred_at.astimezone(dt.UTC).isoformat(timespec="microseconds")

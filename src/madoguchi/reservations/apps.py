@@ -10,3 +10,8 @@ class ReservationsConfig(AppConfig):
         from madoguchi.reservations.retention import register_rules
 
         register_rules()
+
+        from madoguchi.core.audit import action_labels_register
+        from madoguchi.reservations.notices import AUDIT_LABELS
+
+        action_labels_register(AUDIT_LABELS)

@@ -76,6 +76,44 @@ DEFAULTS: dict[str, tuple[str, str]] = {
 }
 
 
+# The audit screen's names for this app's actions.
+AUDIT_LABELS = {
+    "booking.hold": "仮予約（本人）",
+    "booking.create": "窓口・電話での予約",
+    "booking.block": "職員による確保",
+    "booking.confirm": "予約の確定",
+    "booking.expire": "仮予約の期限切れ",
+    "booking.cancel": "予約の取消（本人）",
+    "booking.cancel_by_staff": "予約の取消（職員）",
+    "booking.reduction_approve": "減免の承認",
+    "booking.reduction_reject": "減免の不承認",
+    "booking.check_in": "入室（初回の解錠）",
+    "booking.view": "予約の閲覧",
+    "booking.calendar_view": "予約カレンダーの閲覧",
+    "booking.evidence_view": "減免の証明書類の閲覧",
+    "facility.closure": "臨時休館の登録",
+    "registration.create": "利用者登録（本人）",
+    "registration.approve": "利用者登録の承認",
+    "registration.reject": "利用者登録の却下",
+    "registration.member_add": "団体の構成員の追加",
+    "registration.view": "利用者登録の閲覧",
+    "lottery.create": "抽選の作成",
+    "lottery.apply": "抽選の申込（本人）",
+    "lottery.withdraw": "抽選の取下げ（本人）",
+    "lottery.draw": "抽選の実施",
+    "lottery.view": "抽選の申込状況の閲覧",
+    "class.session_create": "講座の回の追加",
+    "class.enroll": "講座の申込（本人）",
+    "class.enroll_by_staff": "講座の申込（窓口）",
+    "class.cancel": "講座の取消（本人）",
+    "class.cancel_by_staff": "講座の取消（職員）",
+    "class.promote": "キャンセル待ちの繰り上げ",
+    "class.capacity": "講座の定員の変更",
+    "class.attendance": "講座の出欠の記録",
+    "class.roster_view": "講座の名簿の閲覧",
+}
+
+
 def notice_now(*, citizen_id: int, key: str, context: dict[str, Any]) -> None:
     """Queue ``key`` for the resident within the current transaction (for resumable loops)."""
     _send(citizen_id, key, context)

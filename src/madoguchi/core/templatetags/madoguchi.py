@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from django import template
 
-from madoguchi.core import wareki
+from madoguchi.core import audit, wareki
 
 if TYPE_CHECKING:
     from django.forms import BoundField
@@ -100,4 +100,4 @@ AUDIT_ACTIONS = {
 
 @register.filter
 def audit_action(value: str) -> str:
-    return AUDIT_ACTIONS.get(value, value)
+    return AUDIT_ACTIONS.get(value) or audit.ACTION_LABELS.get(value, value)

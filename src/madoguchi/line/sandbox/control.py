@@ -5,37 +5,16 @@ These calls exist only on the sandbox, never on LINE; the phone page is shown in
 
 from __future__ import annotations
 
-import json
 import urllib.parse
-import urllib.request
 from typing import Any
 
-LOOPBACK = ("http://127.0.0.1", "http://localhost", "http://[::1]")
+from madoguchi.core.sandbox import SandboxUnavailable, sandbox_call
 
-
-class SandboxUnavailable(RuntimeError):
-    pass
+__all__ = ["SandboxUnavailable"]
 
 
 def _call(base_url: str, path: str, body: dict[str, Any] | None = None) -> Any:
-    if not base_url.startswith(LOOPBACK):
-        raise SandboxUnavailable("the sandbox runs on loopback only")
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(  # noqa: S310 - loopback checked above
-        base_url.rstrip("/") + path,
-        data=data,
-        method="POST" if body is not None else "GET",
-        headers={"Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310 - loopback
-            return json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as exc:
-        if exc.code == 404:
-            return None
-        raise SandboxUnavailable(f"sandbox answered {exc.code}") from None
-    except OSError as exc:
-        raise SandboxUnavailable(type(exc).__name__) from None
+    return sandbox_call(base_url, path, body, timeout=15, missing_ok=True)
 
 
 def simulate(base_url: str, *, kind: str, user_id: str, **fields: str) -> int:

@@ -33,6 +33,7 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from madoguchi.core.sandbox import LoopbackSandbox, check_loopback_host
 from madoguchi.line.sandbox import richmenus
 
 DEFAULT_LIMITS = {"reply": 2000.0, "push": 2000.0, "multicast": 200.0, "broadcast": 60 / 3600}
@@ -434,8 +435,10 @@ class _Server(ThreadingHTTPServer):
         return self.sandbox.deliver(self.state.webhook_url, [self.sandbox.event(kind, user_id, **extra)])
 
 
-class LineSandbox:
+class LineSandbox(LoopbackSandbox):
     """Start with `start()`; `base_url` is what a LineChannel's ``api_base_url`` should be."""
+
+    thread_name = "line-sandbox"
 
     def __init__(
         self,
@@ -446,29 +449,9 @@ class LineSandbox:
         port: int = 0,
         webhook_url: str = "",
     ) -> None:
-        if host not in ("127.0.0.1", "localhost", "::1"):
-            raise ValueError("the sandbox listens on loopback only")
+        check_loopback_host(host)
         self.state = SandboxState(access_token=access_token, channel_secret=channel_secret, webhook_url=webhook_url)
         self._server = _Server((host, port), self.state, self)
-        self._thread: threading.Thread | None = None
-
-    @property
-    def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        host = host.decode() if isinstance(host, bytes) else host
-        return f"http://{host}:{port}"
-
-    def start(self) -> LineSandbox:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="line-sandbox", daemon=True)
-        self._thread.start()
-        return self
-
-    def serve_forever(self) -> None:
-        self._server.serve_forever()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     # --- playing residents -------------------------------------------------
     def id_token(self, user_id: str, *, aud: str, name: str = "", expires_in: int = 3600) -> str:

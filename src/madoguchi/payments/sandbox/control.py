@@ -5,34 +5,15 @@ These calls exist only on the sandbox, never on a real gateway.
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from typing import Any
 
-LOOPBACK = ("http://127.0.0.1", "http://localhost", "http://[::1]")
+from madoguchi.core.sandbox import SandboxUnavailable, sandbox_call
 
-
-class SandboxUnavailable(RuntimeError):
-    pass
+__all__ = ["SandboxUnavailable"]
 
 
 def _call(base_url: str, path: str, body: dict[str, Any] | None = None) -> Any:
-    if not base_url.startswith(LOOPBACK):
-        raise SandboxUnavailable("the sandbox runs on loopback only")
-    request = urllib.request.Request(  # noqa: S310 - loopback checked above
-        base_url.rstrip("/") + path,
-        data=json.dumps(body).encode() if body is not None else None,
-        method="POST" if body is not None else "GET",
-        headers={"Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
-            return json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as exc:
-        raise SandboxUnavailable(f"sandbox answered {exc.code}") from None
-    except OSError as exc:
-        raise SandboxUnavailable(type(exc).__name__) from None
+    return sandbox_call(base_url, path, body)
 
 
 def calls(base_url: str) -> list[dict[str, Any]]:

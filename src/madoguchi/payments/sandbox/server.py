@@ -25,9 +25,9 @@ from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from madoguchi.core.sandbox import LOOPBACK_URLS, LoopbackSandbox, check_loopback_host
 from madoguchi.payments.gateways import signing
 
-LOOPBACK = ("http://127.0.0.1", "http://localhost", "http://[::1]")
 METHODS = {"card": "クレジットカード", "qr": "QRコード決済", "convenience": "コンビニ払い"}
 
 
@@ -409,35 +409,17 @@ class _Server(ThreadingHTTPServer):
 EVENT_OF = {"complete": "payment.succeeded", "pending": "payment.pending", "failed": "payment.failed"}
 
 
-class PaymentSandbox:
+class PaymentSandbox(LoopbackSandbox):
     """Start with `start()`; `base_url` is what a GatewayConfig's ``base_url`` should be."""
+
+    thread_name = "payment-sandbox"
 
     def __init__(
         self, *, api_key: str, signing_secret: str, host: str = "127.0.0.1", port: int = 0, notify_url: str = ""
     ) -> None:
-        if host not in ("127.0.0.1", "localhost", "::1"):
-            raise ValueError("the sandbox listens on loopback only")
+        check_loopback_host(host)
         self.state = SandboxState(api_key=api_key, signing_secret=signing_secret, notify_url=notify_url)
         self._server = _Server((host, port), self.state, self)
-        self._thread: threading.Thread | None = None
-
-    @property
-    def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        host = host.decode() if isinstance(host, bytes) else host
-        return f"http://{host}:{port}"
-
-    def start(self) -> PaymentSandbox:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="payment-sandbox", daemon=True)
-        self._thread.start()
-        return self
-
-    def serve_forever(self) -> None:
-        self._server.serve_forever()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     # --- what the gateway does -------------------------------------------------------
     def expire_if_due(self, session: Session) -> None:
@@ -493,7 +475,7 @@ class PaymentSandbox:
             payload["data"]["amount"] = max(1, int(payload["data"]["amount"]) // 10)
             sent_body = json.dumps(payload, ensure_ascii=False).encode()
         status = 0
-        if url.startswith(LOOPBACK):
+        if url.startswith(LOOPBACK_URLS):
             headers = {"Content-Type": "application/json"}
             if tamper != "unsigned":
                 headers[signing.HEADER] = header

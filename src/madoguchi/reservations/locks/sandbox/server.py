@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from madoguchi.core.sandbox import LOOPBACK_URLS, LoopbackSandbox, check_loopback_host
 from madoguchi.reservations.locks.pins import pin_generate
 from madoguchi.reservations.locks.sandbox.state import (
     DEFAULT_LOCKS,
@@ -44,7 +45,6 @@ from madoguchi.reservations.locks.sandbox.state import (
 )
 from madoguchi.reservations.locks.webhook import SECRET_HEADER, SIGNATURE_HEADER, signature
 
-LOOPBACK_URLS = ("http://127.0.0.1", "http://localhost", "http://[::1]")
 MAX_PER_PAGE = 50
 Answer = tuple[int, dict[str, Any] | None]
 
@@ -89,8 +89,10 @@ def _page(items: list[dict[str, Any]], query: dict[str, list[str]]) -> dict[str,
     }
 
 
-class LockSandbox:
+class LockSandbox(LoopbackSandbox):
     """Start with ``start()``; point ``RemoteLockClient(api_url=base_url, token_url=token_url)`` at it."""
+
+    thread_name = "lock-sandbox"
 
     def __init__(
         self,
@@ -103,8 +105,7 @@ class LockSandbox:
         port: int = 0,
         locks: Sequence[tuple[str, str, str]] = DEFAULT_LOCKS,
     ) -> None:
-        if host not in ("127.0.0.1", "localhost", "::1"):
-            raise ValueError("the sandbox listens on loopback only")
+        check_loopback_host(host)
         if webhook_url and not webhook_url.startswith(LOOPBACK_URLS):
             raise ValueError("the sandbox only calls madoguchi on loopback")
         self.state = SandboxState(
@@ -115,27 +116,8 @@ class LockSandbox:
         self._server = _Server((host, port), self)
 
     @property
-    def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        host = host.decode() if isinstance(host, bytes) else host
-        return f"http://{host}:{port}"
-
-    @property
     def token_url(self) -> str:
         return self.base_url + "/oauth/token"
-
-    def start(self) -> LockSandbox:
-        threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="lock-sandbox", daemon=True
-        ).start()
-        return self
-
-    def serve_forever(self) -> None:
-        self._server.serve_forever()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     # --- webhooks ------------------------------------------------------------------------
     def deliver(self, event: dict[str, Any], *, redelivery: bool = False) -> int:

@@ -3,37 +3,17 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from madoguchi.core.audit import audit_record, verify_chain
 from madoguchi.core.models import AuditEvent
 from madoguchi.residents import identifiers
 
+from .conftest import in_threads
+
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _in_threads(n: int, work: Callable[[int], None]) -> list[BaseException]:
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(n)
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            work(i)
-        except BaseException as exc:  # collected and asserted below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return errors
 
 
 def test_audit_chain__stays_linear_under_parallel_writers(city_a) -> None:
@@ -43,7 +23,7 @@ def test_audit_chain__stays_linear_under_parallel_writers(city_a) -> None:
         for j in range(25):
             audit_record(municipality=city_a, actor=None, action="test.parallel", object_id=f"{i}-{j}")
 
-    assert _in_threads(8, write) == []
+    assert in_threads(8, write) == []
     seqs = list(AuditEvent.objects.filter(municipality=city_a).order_by("seq").values_list("seq", flat=True))
     assert seqs == list(range(1, 201))
     assert verify_chain(city_a) is None
@@ -59,7 +39,7 @@ def test_atena_numbers__never_repeat_under_parallel_issuing(city_a) -> None:
             with lock:
                 issued.append(number)
 
-    assert _in_threads(8, issue) == []
+    assert in_threads(8, issue) == []
     assert len(issued) == 200 and len(set(issued)) == 200
 
 

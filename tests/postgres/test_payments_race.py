@@ -4,40 +4,17 @@
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable
 
 import pytest
-from django.db import connections
 from django.test import Client
 
 from madoguchi.payments.models import GatewayNotification, IntentStatus, PaymentIntent, Refund
 
 from ..payments.conftest import event_body, gateway, hook_log, make_intent, post_signed, sandbox  # noqa: F401 - shared fixtures
+from .conftest import in_threads
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _in_threads(n: int, work: Callable[[int], None]) -> list[BaseException]:
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(n)
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            work(i)
-        except BaseException as exc:  # collected and asserted below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return errors
 
 
 def _pending(intent: PaymentIntent, session: str = "cs_test_1") -> PaymentIntent:
@@ -53,7 +30,7 @@ def test_same_event_delivered_in_parallel__applied_once(city_a, gateway, make_in
     def deliver(i: int) -> None:
         answers.append(post_signed(Client(), gateway, body).json()["duplicate"])
 
-    assert _in_threads(8, deliver) == []
+    assert in_threads(8, deliver) == []
     assert sorted(answers) == [False] + [True] * 7
     intent.refresh_from_db()
     assert intent.status == IntentStatus.PAID
@@ -70,7 +47,7 @@ def test_different_events_for_one_intent_in_parallel__one_change(city_a, gateway
         kind = "payment.succeeded" if i % 2 == 0 else "payment.failed"
         post_signed(Client(), gateway, event_body(intent, kind, created=now))
 
-    assert _in_threads(8, deliver) == []
+    assert in_threads(8, deliver) == []
     intent.refresh_from_db()
     events = hook_log.events(intent)
     # Paid once; a failure may come first (then the payment still wins), never after.
@@ -90,7 +67,7 @@ def test_two_intents_for_one_subject_paid_at_once__one_kept_one_refunded(
     def deliver(i: int) -> None:
         post_signed(Client(), gateway, event_body(intents[i], "payment.succeeded", session=f"cs_{i}"))
 
-    assert _in_threads(4, deliver) == []
+    assert in_threads(4, deliver) == []
     statuses = sorted(PaymentIntent.objects.filter(subject_id="booking-race").values_list("status", flat=True))
     assert statuses == [IntentStatus.PAID] + [IntentStatus.REFUNDED] * 3
     assert Refund.objects.count() == 3

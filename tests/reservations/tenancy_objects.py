@@ -75,7 +75,7 @@ def reservations_of_b(city_b: Municipality) -> ReservationsOfB:
         reduction_reason=reduction,
         reduction_status=ReductionStatus.PENDING,
         hold_deadline=now + dt.timedelta(days=1),
-        payment_intent_id=intent.pk,
+        payment_intent=intent,
         created_at=now,
     )
     event = ClassEvent.objects.create(

@@ -93,7 +93,15 @@ class Booking(models.Model):
     )
     reduction_decided_at = models.DateTimeField(null=True, blank=True)
     hold_deadline = models.DateTimeField("支払期限", null=True, blank=True)
-    payment_intent_id = models.BigIntegerField("支払ID", null=True, blank=True)
+    # The current payment attempt; payments deletes unpaid intents before bookings are deleted, hence SET_NULL.
+    payment_intent = models.ForeignKey(
+        "payments.PaymentIntent",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="支払い",
+    )
     paid_amount = models.PositiveIntegerField("支払済額（円）", default=0)
     created_at = models.DateTimeField("受付日時")
     confirmed_at = models.DateTimeField("確定日時", null=True, blank=True)

@@ -61,8 +61,8 @@ def _intent_for(booking: Booking) -> PaymentIntent:
         expires_at=booking.hold_deadline,
         citizen=booking.booked_by,
     )
-    booking.payment_intent_id = intent.pk
-    booking.save(update_fields=["payment_intent_id"])
+    booking.payment_intent = intent
+    booking.save(update_fields=["payment_intent"])
     return intent
 
 

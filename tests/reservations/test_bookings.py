@@ -231,3 +231,17 @@ def _staff(city):
     from ..conftest import make_staff
 
     return make_staff(city, "shogai_chief", username=f"chief-{city.code}-{Booking.objects.count()}")
+
+
+def test_reminder__goes_once_the_day_before_to_confirmed_bookings_only(city_a, gym, hanako) -> None:
+    confirmed = _hold(hanako, gym.half_a, *gym.at(TUE, "午前"))
+    svc.booking_confirm(booking=confirmed, paid=confirmed.fee_amount)
+    held = _hold(_another(city_a, gym), gym.half_b, *gym.at(TUE, "午前"))
+    with time_machine.travel(dt.datetime(2026, 12, 13, 18, 0, tzinfo=TOKYO), tick=False):
+        assert svc.booking_reminders_send() == 0  # two days before
+    with time_machine.travel(dt.datetime(2026, 12, 14, 18, 0, tzinfo=TOKYO), tick=False):
+        assert svc.booking_reminders_send() == 1
+        assert svc.booking_reminders_send() == 0
+    confirmed.refresh_from_db()
+    held.refresh_from_db()
+    assert confirmed.reminder_sent_at is not None and held.reminder_sent_at is None

@@ -47,6 +47,11 @@ DEFAULTS: dict[str, tuple[str, str]] = {
         "{facility} {unit}\n{when}\n{reason}のため休館となり、予約（予約番号 {number}）を取り消しました。"
         "お支払い済みの使用料は全額お返しします。",
     ),
+    "reservations.reminder": (
+        "明日のご予約",
+        "{facility} {unit}\n{when}\n（{address}）\n明日のご予約です（予約番号 {number}）。{key_note}\n"
+        "ご都合が悪くなった場合は、マイページから取り消してください。",
+    ),
     "reservations.lottery_won": (
         "抽選の結果（当選）",
         "{lottery}\n当選しました（第{rank}希望）: {facility} {unit} {when}\n"

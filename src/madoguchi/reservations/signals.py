@@ -12,6 +12,7 @@ from madoguchi.reservations.services.payment import PURPOSE, booking_payment_cha
 payment_hooks.register(PURPOSE, label="施設使用料", on_change=booking_payment_changed)
 
 schedule.every("reservations.expire_holds", dt.timedelta(minutes=1), bookings.bookings_expire_overdue)
+schedule.every("reservations.reminders", dt.timedelta(minutes=10), bookings.booking_reminders_send)
 schedule.every("reservations.keys_send", dt.timedelta(minutes=1), keys.keys_send_due)
 schedule.every("reservations.keys_repair", dt.timedelta(minutes=1), keys.keys_repair)
 schedule.every("reservations.lottery_run", dt.timedelta(minutes=1), lotteries.lotteries_advance)

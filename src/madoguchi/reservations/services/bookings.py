@@ -723,6 +723,43 @@ def reduction_decide(*, actor: StaffUser, booking_id: int, approve: bool, note: 
     return booking
 
 
+def booking_reminders_send(*, now: dt.datetime | None = None) -> int:
+    """The day before: remind each resident of tomorrow's confirmed bookings, once (the worker's clock)."""
+    now = now or clock.now()
+    tomorrow = calendar.aware(now.astimezone(TOKYO).date() + dt.timedelta(days=1), dt.time())
+    due = Booking.objects.filter(
+        kind=BookingKind.BOOKING,
+        status=BookingStatus.CONFIRMED,
+        reminder_sent_at__isnull=True,
+        start__gte=tomorrow,
+        start__lt=tomorrow + dt.timedelta(days=1),
+    ).values_list("pk", flat=True)
+    sent = 0
+    for booking_id in list(due):
+        with transaction.atomic():
+            booking = (
+                Booking.objects.select_for_update(of=("self",))
+                .select_related("unit__facility", "registration")
+                .get(pk=booking_id)
+            )
+            if booking.reminder_sent_at is not None:
+                continue
+            booking.reminder_sent_at = now
+            booking.save(update_fields=["reminder_sent_at"])
+            key_note = (
+                "電子鍵（暗証番号）は利用開始の60分前にLINEでお送りします。"
+                if booking.unit.lock_id
+                else "鍵は施設の窓口でお受け取りください。"
+            )
+            notice_send(
+                citizen_id=booking.booked_by_id or (booking.registration.owner_id if booking.registration else None),
+                key="reservations.reminder",
+                context={**booking_context(booking), "key_note": key_note, "address": booking.unit.facility.address},
+            )
+            sent += 1
+    return sent
+
+
 def booking_check_in(*, booking: Booking, at: dt.datetime) -> bool:
     """The first unlock (or staff at the desk) marks check-in; later ones change nothing."""
     updated = Booking.objects.filter(pk=booking.pk, checked_in_at__isnull=True).update(checked_in_at=at)

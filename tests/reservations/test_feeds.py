@@ -13,6 +13,7 @@ from icalendar import Calendar
 
 from madoguchi.core.clock import TOKYO
 from madoguchi.reservations.services import bookings as svc
+from madoguchi.reservations.views.feeds import feed_url
 
 from . import scenario
 
@@ -58,7 +59,7 @@ def _events(response) -> list:
 
 def test_registration_feed__lists_bookings_in_japan_time_and_marks_the_cancelled(gym, booked) -> None:
     reg, kept, dropped = booked
-    url = reverse("reservations:feed", args=[reg.feed_token])
+    url = feed_url(reg.feed_token)
     events = {str(e["UID"]): e for e in _events(Client().get(url))}
     assert len(events) == 2
 
@@ -81,7 +82,7 @@ def test_registration_feed__lists_bookings_in_japan_time_and_marks_the_cancelled
 
 
 def test_registration_feed__unknown_token_is_404(gym, booked) -> None:
-    assert Client().get(reverse("reservations:feed", args=["not-a-token"])).status_code == 404
+    assert Client().get(feed_url("not-a-token")).status_code == 404
 
 
 def test_facility_feed__busy_times_only_without_personal_data(gym, booked) -> None:

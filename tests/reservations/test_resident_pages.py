@@ -31,6 +31,7 @@ from madoguchi.reservations.models import (
     RegistrationStatus,
 )
 from madoguchi.reservations.services import bookings as svc
+from madoguchi.reservations.views.feeds import feed_url
 
 from . import scenario
 
@@ -287,7 +288,7 @@ def test_my_bookings__lists_upcoming_and_the_calendar_link(gym, hanako) -> None:
     assert booking.number in page
     assert "仮予約（お支払い待ち）" in page
     assert "カレンダーに追加" in page
-    assert reverse("reservations:feed", args=[reg.feed_token]) in page
+    assert feed_url(reg.feed_token) in page
 
 
 def test_booking_detail__shows_the_pin_once_sent_or_says_the_counter_has_the_key(gym, hanako) -> None:

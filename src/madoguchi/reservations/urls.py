@@ -35,5 +35,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="lottery_withdraw",
     ),
     # A registration's bookings for calendar apps (the token is the secret).
-    path("feeds/<str:token>.ics", feeds.registration_feed, name="feed"),
+    # The secret goes in the query string: access logs record paths without it.
+    path("feeds/bookings.ics", feeds.registration_feed, name="feed"),
 ]

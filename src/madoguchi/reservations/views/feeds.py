@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.http import urlencode
 from icalendar import Calendar, Event
 
 from madoguchi.core import clock
@@ -39,6 +41,11 @@ def _utc(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(dt.UTC)
 
 
+def feed_url(token: str) -> str:
+    """The path of a registration's feed; the secret is a query parameter, so logs never hold it."""
+    return reverse("reservations:feed") + "?" + urlencode({"key": token})
+
+
 def _stamp(booking: Booking) -> dt.datetime:
     """DTSTAMP: when this version of the event came to be (changes when it is confirmed or cancelled)."""
     return _utc(max(m for m in (booking.created_at, booking.confirmed_at, booking.cancelled_at) if m is not None))
@@ -51,7 +58,8 @@ def _response(cal: Calendar, filename: str, *, private: bool) -> HttpResponse:
     return response
 
 
-def registration_feed(request: HttpRequest, token: str) -> HttpResponse:
+def registration_feed(request: HttpRequest) -> HttpResponse:
+    token = request.GET.get("key", "")
     """The bookings of one 利用者登録 (unit, facility, address, 予約番号); cancelled ones as CANCELLED."""
     registration = selectors.registration_by_feed_token(token=token)
     if registration is None:

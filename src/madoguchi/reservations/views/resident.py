@@ -54,6 +54,7 @@ from madoguchi.reservations.services import lotteries as lottery_services
 from madoguchi.reservations.services import payment as payment_services
 from madoguchi.reservations.services import registrations as registration_services
 from madoguchi.reservations.views import day_text, moment_text, parse_local
+from madoguchi.reservations.views.feeds import feed_url
 from madoguchi.reservations.views.public import _facility, _lottery, lottery_context, tier_lines
 
 STATUS_TONES = {
@@ -290,7 +291,7 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
     feeds = [
         {
             "registration": r,
-            "url": request.build_absolute_uri(reverse("reservations:feed", args=[r.feed_token])),
+            "url": request.build_absolute_uri(feed_url(r.feed_token)),
         }
         for r in registrations
         if r.owner_id == citizen.pk

@@ -52,6 +52,7 @@ def setup(city_a, sandbox):
             client_id="cid",
             client_secret="csecret",
             webhook_secret=WEBHOOK_SECRET,
+            webhook_scheme="hmac-sha256",
         )
         who = scenario.citizen(city_a)
         reg = scenario.registration(who, gym.resident)
@@ -178,3 +179,36 @@ def test_unit_without_a_lock__has_no_key(city_a, django_capture_on_commit_callba
             end=gym.at(TUE, "午後")[1],
         )
     assert not AccessKey.objects.filter(booking=booking).exists()
+
+
+def test_key__a_pin_already_in_use_is_replaced_and_the_key_created(
+    setup, sandbox, django_capture_on_commit_callbacks
+) -> None:
+    gym, who, reg = setup
+    first = _hold(setup, django_capture_on_commit_callbacks)
+    taken_pin = AccessKey.objects.get(booking=first).pin
+    start, end = gym.at(TUE, "午後")
+    with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=False):
+        second = svc.booking_hold(citizen=who, registration_id=reg.pk, unit_id=gym.half_a.pk, start=start, end=end)
+    AccessKey.objects.filter(booking=second).update(pin=taken_pin)  # as if the draw had hit the same PIN
+    key = keys.key_sync(key_id=AccessKey.objects.get(booking=second).pk)
+    assert key.pin != taken_pin and "別の番号" in key.last_error and not key.guest_id
+    with time_machine.travel(key.next_attempt_at + dt.timedelta(seconds=1), tick=False):
+        keys.keys_repair()
+    key.refresh_from_db()
+    assert key.guest_id and key.status == KeyStatus.INACTIVE and key.last_error == ""
+
+
+def test_lock_events_recover__applies_events_a_webhook_missed_once(
+    setup, sandbox, django_capture_on_commit_callbacks
+) -> None:
+    booking = _hold(setup, django_capture_on_commit_callbacks)
+    with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
+        svc.booking_confirm(booking=Booking.objects.get(pk=booking.pk), paid=booking.fee_amount)
+    key = AccessKey.objects.get(booking=booking)
+    # The lock is used while madoguchi is unreachable (no webhook URL): only GET /events knows.
+    assert _unlock(sandbox, key, booking.start + dt.timedelta(minutes=5))
+    assert Booking.objects.get(pk=booking.pk).checked_in_at is None
+    assert keys.lock_events_recover() >= 1
+    assert Booking.objects.get(pk=booking.pk).checked_in_at is not None
+    assert keys.lock_events_recover() == 0  # read again: nothing applies twice

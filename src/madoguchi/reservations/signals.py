@@ -15,5 +15,6 @@ schedule.every("reservations.expire_holds", dt.timedelta(minutes=1), bookings.bo
 schedule.every("reservations.reminders", dt.timedelta(minutes=10), bookings.booking_reminders_send)
 schedule.every("reservations.keys_send", dt.timedelta(minutes=1), keys.keys_send_due)
 schedule.every("reservations.keys_repair", dt.timedelta(minutes=1), keys.keys_repair)
+schedule.every("reservations.lock_events_recover", dt.timedelta(minutes=10), keys.lock_events_recover)
 schedule.every("reservations.lottery_run", dt.timedelta(minutes=1), lotteries.lotteries_advance)
 schedule.every("reservations.class_reminders", dt.timedelta(minutes=10), classes.class_reminders_send)

@@ -80,12 +80,13 @@ class LockAccount(models.Model):
     client_id = models.CharField("クライアントID", max_length=200)
     client_secret = models.CharField("クライアントシークレット", max_length=200)
     webhook_secret = models.CharField("Webhookの共有シークレット", max_length=200)
-    # RemoteLOCK sends the secret back in X-Secret; where the service can sign the body, prefer that.
+    # RemoteLOCK sends the shared secret back in X-Secret (its documented scheme, the default); where a
+    # service signs the body (the sandbox does), HMAC-SHA256 also proves the body was not altered.
     webhook_scheme = models.CharField(
         "Webhookの検証方式",
         max_length=12,
         choices=[("x-secret", "X-Secret ヘッダー"), ("hmac-sha256", "本文のHMAC-SHA256署名")],
-        default="hmac-sha256",
+        default="x-secret",
     )
     # How long before the booking the key is sent, and how much slack around the slot the PIN works.
     send_minutes_before = models.PositiveSmallIntegerField("鍵を送る時刻（開始の何分前）", default=60)

@@ -448,7 +448,7 @@ def booking_confirm(*, booking: Booking, paid: int) -> Booking:
     )
     key = keys.key_want_active(booking=booking)
     key_note = (
-        "\n電子鍵（暗証番号）は利用開始の60分前にお送りします。"
+        f"\n電子鍵（暗証番号）は利用開始の{keys.send_lead_minutes(booking.municipality_id)}分前にお送りします。"
         if key is not None
         else "\n鍵は当日、施設の窓口でお受け取りください。"
     )
@@ -747,7 +747,7 @@ def booking_reminders_send(*, now: dt.datetime | None = None) -> int:
             booking.reminder_sent_at = now
             booking.save(update_fields=["reminder_sent_at"])
             key_note = (
-                "電子鍵（暗証番号）は利用開始の60分前にLINEでお送りします。"
+                f"電子鍵（暗証番号）は利用開始の{keys.send_lead_minutes(booking.municipality_id)}分前にLINEでお送りします。"
                 if booking.unit.lock_id
                 else "鍵は施設の窓口でお受け取りください。"
             )

@@ -17,7 +17,13 @@ from django.db import IntegrityError, transaction
 
 from madoguchi.core import clock
 from madoguchi.reservations.locks.pins import pin_generate
-from madoguchi.reservations.locks.protocol import LockError, LockEvent, LockPermanentError, LockService
+from madoguchi.reservations.locks.protocol import (
+    LockError,
+    LockEvent,
+    LockPermanentError,
+    LockPinTaken,
+    LockService,
+)
 from madoguchi.reservations.locks.remotelock import RemoteLockClient
 from madoguchi.reservations.models import AccessKey, Booking, BookingStatus, KeyStatus, LockAccount, LockEventLog
 from madoguchi.reservations.notices import notice_send
@@ -126,6 +132,13 @@ def key_sync(*, key_id: int, service: LockService | None = None) -> AccessKey:
         elif key.wanted == KeyStatus.DEACTIVATED and key.status != KeyStatus.DEACTIVATED:
             service.guest_deactivate(guest_id=key.guest_id)
             key = _store(key, status=KeyStatus.DEACTIVATED)
+    except LockPinTaken:
+        # Another guest in the account has this PIN: draw another and create the guest again.
+        with transaction.atomic():
+            fresh = AccessKey.objects.select_for_update(of=("self",)).get(pk=key.pk)
+            fresh.pin = pin_generate(avoid=[key.pin])
+            fresh.save(update_fields=["pin"])
+        return _failed(fresh, "暗証番号が他の鍵と重なったため、別の番号で作り直します")
     except LockError as exc:
         permanent = isinstance(exc, LockPermanentError)
         return _failed(key, f"{'錠サービスが要求を拒否' if permanent else '錠サービスに接続できません'}: {exc}")
@@ -206,6 +219,26 @@ def _send(key_id: int, now: dt.datetime) -> int:
             context={**booking_context(booking), "pin": key.pin, "valid": when_text(key.starts_at, key.ends_at)},
         )
     return 1
+
+
+def lock_events_recover() -> int:
+    """Read back recent lock events (``GET /events``) in case a webhook was missed; each applies once."""
+    applied = 0
+    for account in LockAccount.objects.all():
+        service = lock_service(account)
+        try:
+            events = service.event_list(page=1)  # type: ignore[attr-defined]
+        except LockError as exc:
+            log.warning("lock events for municipality %s not read: %s", account.municipality_id, type(exc).__name__)
+            continue
+        applied += sum(lock_event_record(municipality_id=account.municipality_id, event=e) for e in events)
+    return applied
+
+
+def send_lead_minutes(municipality_id: int) -> int:
+    """How long before the slot the PIN goes out (the city's lock account setting)."""
+    account = _account(municipality_id)
+    return account.send_minutes_before if account else 60
 
 
 def lock_event_record(*, municipality_id: int, event: LockEvent) -> bool:

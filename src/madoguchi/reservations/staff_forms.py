@@ -397,9 +397,9 @@ class FacilityForm(JapaneseForm):
     closed_year_end = forms.BooleanField(label="年末年始（12月29日〜1月3日）は休館", required=False)
     hold_minutes = _count("仮予約の支払期限（分）", 1440, minimum=10, maximum=60 * 24 * 14)
     lead_hours = _count("予約の締切（利用開始の何時間前）", 1, minimum=0, maximum=24 * 30)
-    weekend_surcharge_pct = _count("土日祝の加算（%）", 0, minimum=0, maximum=500)
-    admission_surcharge_pct = _count("入場料を徴収する場合の加算（%）", 0, minimum=0, maximum=500)
-    commercial_surcharge_pct = _count("営利目的の加算（%）", 0, minimum=0, maximum=500)
+    weekend_surcharge_pct = _count("土日祝の加算（％）", 0, minimum=0, maximum=500)
+    admission_surcharge_pct = _count("入場料を徴収する場合の加算（％）", 0, minimum=0, maximum=500)
+    commercial_surcharge_pct = _count("営利目的の加算（％）", 0, minimum=0, maximum=500)
     rounding = forms.ChoiceField(label="使用料の端数処理", choices=Rounding.choices)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -590,7 +590,7 @@ class HourlyRateForm(JapaneseForm):
 
 class TierForm(JapaneseForm):
     min_days_before = _count("利用日の何日前から", 0, minimum=0, maximum=365)
-    fee_pct = _count("取消料（%）", 0, minimum=0, maximum=100)
+    fee_pct = _count("取消料（％）", 0, minimum=0, maximum=100)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -663,7 +663,7 @@ class CategoryCreateForm(CategoryForm):
 
 class ReasonForm(JapaneseForm):
     name = forms.CharField(label="減免の理由", max_length=100, help_text="例: 障害者団体の利用、市の共催事業")
-    percent = _count("減免率（%）", 50, minimum=1, maximum=100)
+    percent = _count("減免率（％）", 50, minimum=1, maximum=100)
     requires_evidence = forms.BooleanField(label="証明書類の提出が必要", required=False, initial=True)
 
     def clean_name(self) -> str:

@@ -21,8 +21,10 @@ from madoguchi.reservations.models import (
     Closure,
     Enrollment,
     EnrollmentStatus,
+    FacilityPhoto,
     Lottery,
     LotteryStatus,
+    Rate,
     RegistrationStatus,
 )
 from madoguchi.reservations.models.bookings import ReductionStatus
@@ -109,6 +111,34 @@ def reservations_of_b(city_b: Municipality) -> ReservationsOfB:
         seed_commitment="1" * 64,
     )
 
+    # The row only: A's requests must be refused before the file would be opened.
+    photo = FacilityPhoto.objects.create(
+        facility=gym.facility, image="facilities/takahagi.png", alt="高萩の体育館の写真", position=1
+    )
+    tier = gym.facility.cancellation_tiers.order_by("min_days_before").first()
+    assert tier is not None
+    settings_before = (
+        sorted(Rate.objects.filter(unit__facility=gym.facility).values_list("pk", "amount")),
+        sorted(gym.facility.units.values_list("pk", "name", "parent_id", "min_minutes", "max_minutes")),
+        sorted(gym.facility.cancellation_tiers.values_list("pk", "min_days_before", "fee_pct")),
+        sorted(gym.facility.photos.values_list("pk", "position", "alt")),
+        (gym.facility.name, gym.facility.closed_weekdays, gym.facility.is_public),
+        (gym.resident.name, gym.resident.lottery_weight, reduction.name, reduction.percent),
+    )
+
+    def settings_unchanged() -> None:
+        gym.facility.refresh_from_db()
+        gym.resident.refresh_from_db()
+        reduction.refresh_from_db()
+        assert settings_before == (
+            sorted(Rate.objects.filter(unit__facility=gym.facility).values_list("pk", "amount")),
+            sorted(gym.facility.units.values_list("pk", "name", "parent_id", "min_minutes", "max_minutes")),
+            sorted(gym.facility.cancellation_tiers.values_list("pk", "min_days_before", "fee_pct")),
+            sorted(gym.facility.photos.values_list("pk", "position", "alt")),
+            (gym.facility.name, gym.facility.closed_weekdays, gym.facility.is_public),
+            (gym.resident.name, gym.resident.lottery_weight, reduction.name, reduction.percent),
+        )
+
     def unchanged() -> None:
         fresh = Booking.objects.get(pk=booking.pk)
         assert (fresh.status, fresh.reduction_status, fresh.cancel_reason) == (
@@ -138,9 +168,20 @@ def reservations_of_b(city_b: Municipality) -> ReservationsOfB:
             "session_id": session.pk,
             "enrollment_id": enrollment.pk,
             "intent_id": intent.pk,
+            "unit_id": gym.half_a.pk,
+            "frame_id": gym.frames["午前"].pk,
+            "tier_id": tier.pk,
+            "photo_id": photo.pk,
+            "category_id": gym.resident.pk,
+            "reason_id": reduction.pk,
         },
-        markers=["高萩卓球クラブ", "B000-TAKAHG", "高萩のスマホ講座", "高萩 ハル", "高萩の抽選"],
+        markers=["高萩卓球クラブ", "B000-TAKAHG", "高萩のスマホ講座", "高萩 ハル", "高萩の抽選", "高萩の体育館の写真"],
         post_data={
+            "min_days_before": "30",
+            "fee_pct": "100",
+            "percent": "100",
+            "direction": "up",
+            "alt": "侵入",
             "decision": "approve",
             "note": "侵入",
             "reason": "侵入",
@@ -157,5 +198,5 @@ def reservations_of_b(city_b: Municipality) -> ReservationsOfB:
             "end_date": start.date().isoformat(),
             "received": "1000",
         },
-        checks=[unchanged],
+        checks=[unchanged, settings_unchanged],
     )

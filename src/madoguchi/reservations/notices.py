@@ -116,6 +116,23 @@ AUDIT_LABELS = {
     "class.capacity": "講座の定員の変更",
     "class.attendance": "講座の出欠の記録",
     "class.roster_view": "講座の名簿の閲覧",
+    "facility.create": "施設の登録",
+    "facility.update": "施設の設定の変更",
+    "facility.unit_create": "区画の追加",
+    "facility.unit_update": "区画の変更",
+    "facility.frame_create": "利用区分の追加",
+    "facility.frame_update": "利用区分・使用料の変更",
+    "facility.frame_delete": "利用区分の削除",
+    "facility.rate_set": "時間あたりの使用料の変更",
+    "facility.tier_create": "取消料の段階の追加",
+    "facility.tier_delete": "取消料の段階の削除",
+    "facility.photo_add": "施設の写真の追加",
+    "facility.photo_delete": "施設の写真の削除",
+    "facility.photo_move": "施設の写真の並べ替え",
+    "user_category.create": "利用者区分の追加",
+    "user_category.update": "利用者区分の変更",
+    "reduction_reason.create": "減免の理由の追加",
+    "reduction_reason.update": "減免の理由の変更",
 }
 
 

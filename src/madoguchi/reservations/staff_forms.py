@@ -4,14 +4,17 @@ messages are Japanese and shown next to their field."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 
 from madoguchi.core.clock import TOKYO
 from madoguchi.core.forms import JapaneseForm
-from madoguchi.core.text import normalize_digits, normalize_text
-from madoguchi.reservations.models import Facility
+from madoguchi.core.text import normalize_digits, normalize_prose, normalize_text, to_furigana
+from madoguchi.reservations.models import Facility, FacilityKind, FrameMode, Rounding, Unit
+from madoguchi.reservations.services.facilities import CategorySettings, FacilitySettings, UnitSettings
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time", "step": 60 * 30}, format="%H:%M")
@@ -299,3 +302,377 @@ class ClassSessionForm(JapaneseForm):
             "opens_at": data["opens_at"].astimezone(TOKYO),
             "closes_at": data["closes_at"].astimezone(TOKYO),
         }
+
+
+# --- facility settings (施設の設定) ----------------------------------------------------------
+
+CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+WEEKDAYS = [(str(i), f"{name}曜日") for i, name in enumerate("月火水木金土日")]
+
+
+def _code(label: str, help_text: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=40,
+        help_text=help_text,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}),
+    )
+
+
+def _clean_code(value: str, label: str) -> str:
+    code = normalize_text(value).lower()
+    if not CODE_PATTERN.match(code):
+        raise forms.ValidationError(f"{label}は半角の英小文字・数字・ハイフンで入力してください（例: gym-1）。")
+    return code
+
+
+def _text(label: str, *, rows: int = 3, max_length: int | None = None, help_text: str = "") -> forms.CharField:
+    widget: forms.Widget = forms.Textarea(attrs={"rows": rows}) if rows else forms.TextInput()
+    return forms.CharField(label=label, required=False, max_length=max_length, help_text=help_text, widget=widget)
+
+
+def _degrees(label: str, help_text: str) -> forms.DecimalField:
+    message = f"{label}は 36.802 のような10進数の度で、小数第6位までで入力してください。"
+    return forms.DecimalField(
+        label=label,
+        required=False,
+        max_digits=9,
+        decimal_places=6,
+        help_text=help_text,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        error_messages={
+            "invalid": message,
+            "max_digits": message,
+            "max_decimal_places": message,
+            "max_whole_digits": message,
+        },
+    )
+
+
+def _yen(label: str, help_text: str = "") -> forms.IntegerField:
+    field = _count(label, 0, minimum=0, maximum=10_000_000)
+    field.help_text = help_text or "円。0円なら無料です。"
+    field.widget.attrs.update({"inputmode": "numeric"})
+    return field
+
+
+def _timed(field: forms.TimeField, grid: int) -> None:
+    field.widget.attrs["step"] = grid * 60
+
+
+class FacilityForm(JapaneseForm):
+    name = forms.CharField(label="施設名", max_length=100)
+    name_kana = forms.CharField(
+        label="施設名（フリガナ）", max_length=100, required=False, help_text="ひらがなでもカタカナでも入力できます。"
+    )
+    kind = forms.ChoiceField(label="種類", choices=FacilityKind.choices)
+    postal_code = forms.CharField(
+        label="郵便番号",
+        max_length=10,
+        required=False,
+        help_text="所在地を空欄にすると、郵便番号から町名まで入ります。",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    address = forms.CharField(label="所在地", max_length=200, required=False)
+    latitude = _degrees("緯度", "地図に表示する位置です。北緯は正の数（例: 36.801800）。")
+    longitude = _degrees("経度", "東経は正の数（例: 140.751000）。緯度と経度は両方入力します。")
+    phone = forms.CharField(
+        label="電話番号",
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
+    description = _text("説明", rows=4)
+    equipment = _text("設備・備品", rows=3)
+    accessibility = _text("バリアフリー情報", rows=3, help_text="車いす用駐車場、多目的トイレ、段差など")
+    is_public = forms.BooleanField(label="受付中（市民が予約できる）", required=False)
+    closed_weekdays = forms.MultipleChoiceField(
+        label="定休日",
+        choices=WEEKDAYS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="休館する曜日にチェックを入れます。すでに入っている予約は取り消されません（取り消す場合は臨時休館を登録してください）。",
+    )
+    closed_on_holidays = forms.BooleanField(label="祝日は休館", required=False)
+    closed_year_end = forms.BooleanField(label="年末年始（12月29日〜1月3日）は休館", required=False)
+    hold_minutes = _count("仮予約の支払期限（分）", 1440, minimum=10, maximum=60 * 24 * 14)
+    lead_hours = _count("予約の締切（利用開始の何時間前）", 1, minimum=0, maximum=24 * 30)
+    weekend_surcharge_pct = _count("土日祝の加算（％）", 0, minimum=0, maximum=500)
+    admission_surcharge_pct = _count("入場料を徴収する場合の加算（％）", 0, minimum=0, maximum=500)
+    commercial_surcharge_pct = _count("営利目的の加算（％）", 0, minimum=0, maximum=500)
+    rounding = forms.ChoiceField(label="使用料の端数処理", choices=Rounding.choices)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["hold_minutes"].help_text = "仮予約のまま支払いを待つ時間です。1440分 = 24時間。"
+
+    def clean_name(self) -> str:
+        return normalize_text(self.cleaned_data["name"])
+
+    def clean_name_kana(self) -> str:
+        try:
+            return to_furigana(self.cleaned_data["name_kana"])
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def clean_postal_code(self) -> str:
+        digits = normalize_digits(self.cleaned_data["postal_code"]).lstrip("〒")
+        if not digits:
+            return ""
+        if not (digits.isdigit() and len(digits) == 7):
+            raise forms.ValidationError("郵便番号は7桁の数字で入力してください（例: 319-1541）。")
+        return f"{digits[:3]}-{digits[3:]}"
+
+    def clean_phone(self) -> str:
+        value = normalize_text(self.cleaned_data["phone"])
+        digits = normalize_digits(value)
+        if value and not (digits.isdigit() and 10 <= len(digits) <= 11):
+            raise forms.ValidationError("電話番号は市外局番から10桁か11桁の数字で入力してください。")
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data["address"] = normalize_text(data.get("address") or "")
+        if not data["address"] and data.get("postal_code"):
+            from madoguchi.core import postal
+
+            found = postal.lookup(data["postal_code"])
+            if found is None:
+                self.add_error("postal_code", "この郵便番号は見つかりません。番号を確かめてください。")
+            else:
+                data["address"] = f"{found.prefecture}{found.city}{found.town}"
+        return data
+
+    def settings(self) -> FacilitySettings:
+        d = self.cleaned_data
+        return FacilitySettings(
+            name=d["name"],
+            name_kana=d["name_kana"],
+            kind=d["kind"],
+            postal_code=d["postal_code"],
+            address=d["address"],
+            latitude=d["latitude"],
+            longitude=d["longitude"],
+            phone=d["phone"],
+            description=normalize_prose(d["description"]),
+            equipment=normalize_prose(d["equipment"]),
+            accessibility=normalize_prose(d["accessibility"]),
+            is_public=d["is_public"],
+            closed_weekdays=[int(v) for v in d["closed_weekdays"]],
+            closed_on_holidays=d["closed_on_holidays"],
+            closed_year_end=d["closed_year_end"],
+            hold_minutes=d["hold_minutes"],
+            lead_hours=d["lead_hours"],
+            weekend_surcharge_pct=d["weekend_surcharge_pct"],
+            admission_surcharge_pct=d["admission_surcharge_pct"],
+            commercial_surcharge_pct=d["commercial_surcharge_pct"],
+            rounding=d["rounding"],
+        )
+
+    @staticmethod
+    def initial_of(facility: Facility) -> dict[str, Any]:
+        names = [n for n in FacilityForm.base_fields if n != "closed_weekdays"]
+        initial = {n: getattr(facility, n) for n in names}
+        initial["closed_weekdays"] = [str(d) for d in facility.closed_weekdays or []]
+        return initial
+
+
+class FacilityCreateForm(FacilityForm):
+    code = _code("施設コード", "市民向けページのアドレスに使います。半角英小文字・数字・ハイフン（例: gym-isohara）。")
+    department = forms.ChoiceField(label="所管課")
+    grid_minutes = forms.TypedChoiceField(
+        label="時間の刻み（分）",
+        coerce=int,
+        choices=[(str(m), f"{m}分") for m in (5, 10, 15, 30, 60)],
+        initial="30",
+        help_text="区画の時刻や利用時間はこの刻みに合わせます。作成後は変えられません。",
+    )
+    field_order = ["code", "department", "grid_minutes"]
+
+    def __init__(self, *args: Any, departments: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choices(self, "department", [("", "選んでください"), *departments])
+        self.order_fields(self.field_order)
+
+    def clean_code(self) -> str:
+        return _clean_code(self.cleaned_data["code"], "施設コード")
+
+
+class UnitForm(JapaneseForm):
+    name = forms.CharField(label="区画名", max_length=100, help_text="例: アリーナ全面、アリーナ半面A、第1会議室")
+    code = _code("区画コード", "施設の中で重ならない半角英小文字・数字・ハイフン（例: half-a）。")
+    parent = forms.ChoiceField(
+        label="親の区画",
+        required=False,
+        help_text="半面は全面の下に置きます。親の区画を予約すると、その下の区画もすべて使用中になります。",
+    )
+    capacity = _count("定員（人）", 0, minimum=1, maximum=100_000, required=False)
+    bookable = forms.BooleanField(label="予約できる", required=False, initial=True)
+    position = _count("表示順", 0, minimum=0, maximum=999)
+    frame_mode = forms.ChoiceField(label="予約の単位", choices=FrameMode.choices, widget=forms.RadioSelect)
+    open_time = _time("開始時刻（時間単位）")
+    close_time = _time("終了時刻（時間単位）")
+    start_interval_minutes = _count("開始時刻の間隔（分）", 60, minimum=1, maximum=1440)
+    min_minutes = _count("最短利用時間（分）", 60, minimum=1, maximum=1440)
+    max_minutes = _count("最長利用時間（分）", 240, minimum=1, maximum=1440)
+    lock_id = forms.CharField(
+        label="スマートロックID",
+        max_length=64,
+        required=False,
+        help_text="空欄なら鍵は窓口で受け渡します。",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args: Any, facility: Facility, unit: Unit | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        others = [u for u in facility.units.all().order_by("position", "code") if unit is None or u.pk != unit.pk]
+        _choices(self, "parent", [("", "なし（いちばん上の区画）")] + [(str(u.pk), u.name) for u in others])
+        for name in ("open_time", "close_time"):
+            field = self.fields[name]
+            assert isinstance(field, forms.TimeField)
+            field.required = False
+            _timed(field, facility.grid_minutes)
+        self.fields["min_minutes"].help_text = f"{facility.grid_minutes}分の倍数で入力します。"
+        self.fields["capacity"].initial = None
+
+    def clean_name(self) -> str:
+        return normalize_text(self.cleaned_data["name"])
+
+    def clean_code(self) -> str:
+        return _clean_code(self.cleaned_data["code"], "区画コード")
+
+    def settings(self) -> UnitSettings:
+        d = self.cleaned_data
+        return UnitSettings(
+            name=d["name"],
+            code=d["code"],
+            parent_id=int(d["parent"]) if d["parent"] else None,
+            capacity=d["capacity"],
+            bookable=d["bookable"],
+            position=d["position"],
+            frame_mode=d["frame_mode"],
+            open_time=d["open_time"],
+            close_time=d["close_time"],
+            start_interval_minutes=d["start_interval_minutes"],
+            min_minutes=d["min_minutes"],
+            max_minutes=d["max_minutes"],
+            lock_id=normalize_text(d["lock_id"]),
+        )
+
+    @staticmethod
+    def initial_of(unit: Unit) -> dict[str, Any]:
+        names = [n for n in UnitForm.base_fields if n != "parent"]
+        initial = {n: getattr(unit, n) for n in names}
+        initial["parent"] = str(unit.parent_id) if unit.parent_id else ""
+        return initial
+
+
+class FrameForm(JapaneseForm):
+    name = forms.CharField(label="区分名", max_length=20, help_text="例: 午前、午後、夜間")
+    start = _time("開始")
+    end = _time("終了")
+    amount = _yen("使用料（円）")
+
+    def __init__(self, *args: Any, grid: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("start", "end"):
+            field = self.fields[name]
+            assert isinstance(field, forms.TimeField)
+            _timed(field, grid)
+
+    def clean_name(self) -> str:
+        return normalize_text(self.cleaned_data["name"])
+
+
+class HourlyRateForm(JapaneseForm):
+    amount = _yen("1時間あたりの使用料（円）")
+
+
+class TierForm(JapaneseForm):
+    min_days_before = _count("利用日の何日前から", 0, minimum=0, maximum=365)
+    fee_pct = _count("取消料（％）", 0, minimum=0, maximum=100)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["min_days_before"].help_text = "0 は利用日当日です。"
+        self.fields["fee_pct"].help_text = "使用料に対する割合。0〜100で入力します。"
+
+
+class PhotoForm(JapaneseForm):
+    image = forms.FileField(
+        label="写真",
+        help_text="JPEG・PNG・WebP形式、5MBまで。",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    alt = forms.CharField(
+        label="写真の説明（代替テキスト）",
+        max_length=200,
+        help_text="目の不自由な方の画面読み上げで読まれます。写っているものを日本語で書いてください（例: 体育館アリーナの全景）。",
+    )
+
+    def clean_alt(self) -> str:
+        return normalize_text(self.cleaned_data["alt"])
+
+
+class CategoryForm(JapaneseForm):
+    name = forms.CharField(label="区分名", max_length=50, help_text="例: 市内個人、市外団体、社会教育関係団体")
+    is_group = forms.BooleanField(label="団体", required=False)
+    is_resident = forms.BooleanField(label="市内（在住・在勤・在学）", required=False)
+    requires_verification = forms.BooleanField(label="登録時に職員の確認が必要", required=False)
+    advance_months = _count("予約できる期間（何か月先まで）", 2, minimum=1, maximum=24)
+    fee_multiplier = forms.DecimalField(
+        label="使用料の倍率",
+        max_digits=4,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        max_value=Decimal("9.99"),
+        initial=Decimal("1.00"),
+        help_text="1.00 で基本料金、2.00 で2倍です。",
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        error_messages={
+            "invalid": "使用料の倍率は 1.50 のように小数第2位までの数で入力してください。",
+            "max_digits": "使用料の倍率は 9.99 以下にしてください。",
+            "max_decimal_places": "使用料の倍率は小数第2位までにしてください。",
+            "max_whole_digits": "使用料の倍率は 9.99 以下にしてください。",
+            "min_value": "使用料の倍率は0以上にしてください。",
+            "max_value": "使用料の倍率は 9.99 以下にしてください。",
+        },
+    )
+    max_active_bookings = _count("同時に持てる予約の上限", 4, minimum=1, maximum=100)
+    lottery_weight = _count("抽選の重み", 1, minimum=1, maximum=10)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["lottery_weight"].help_text = "1〜10。大きいほど抽選で当たりやすくなります。"
+
+    def clean_name(self) -> str:
+        return normalize_text(self.cleaned_data["name"])
+
+    def settings(self) -> CategorySettings:
+        d = self.cleaned_data
+        return CategorySettings(**{name: d[name] for name in CategoryForm.base_fields})
+
+
+class CategoryCreateForm(CategoryForm):
+    code = _code("区分コード", "半角英小文字・数字・ハイフン（例: resident）。作成後は変えられません。")
+    field_order = ["code"]
+
+    def clean_code(self) -> str:
+        return _clean_code(self.cleaned_data["code"], "区分コード")
+
+
+class ReasonForm(JapaneseForm):
+    name = forms.CharField(label="減免の理由", max_length=100, help_text="例: 障害者団体の利用、市の共催事業")
+    percent = _count("減免率（％）", 50, minimum=1, maximum=100)
+    requires_evidence = forms.BooleanField(label="証明書類の提出が必要", required=False, initial=True)
+
+    def clean_name(self) -> str:
+        return normalize_text(self.cleaned_data["name"])
+
+
+class ReasonCreateForm(ReasonForm):
+    code = _code("コード", "半角英小文字・数字・ハイフン（例: disability）。作成後は変えられません。")
+    field_order = ["code"]
+
+    def clean_code(self) -> str:
+        return _clean_code(self.cleaned_data["code"], "コード")

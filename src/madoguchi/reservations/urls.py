@@ -3,7 +3,7 @@
 from django.urls import URLPattern, URLResolver, path
 
 from madoguchi.reservations import webhooks
-from madoguchi.reservations.views import feeds, public, resident
+from madoguchi.reservations.views import facility_settings, feeds, public, resident
 
 app_name = "reservations"
 
@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", public.facility_list, name="facilities"),
     path("f/<slug:code>/", public.facility_detail, name="facility"),
     path("f/<slug:code>/calendar.ics", feeds.facility_feed, name="facility_feed"),
+    path("f/<slug:code>/photos/<int:photo_id>/", facility_settings.facility_photo, name="facility_photo"),
     path("classes/", public.class_list, name="classes"),
     path("classes/<int:session_id>/", public.class_detail, name="class"),
     path("lotteries/", public.lottery_list, name="lotteries"),

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import mimetypes
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Model, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -82,32 +83,38 @@ def _frame(actor: StaffUser, frame_id: int) -> TimeFrame:
     return frame
 
 
+M = TypeVar("M", bound=Model)
+
+
+def _found(queryset: QuerySet[M], pk: int, missing: str) -> M:
+    """The row ``pk`` of an already city-scoped queryset, or a 404 saying what was not found."""
+    found = queryset.filter(pk=pk).first()
+    if found is None:
+        raise Http404(missing)
+    return found
+
+
 def _tier(actor: StaffUser, tier_id: int) -> CancellationTier:
-    tier = CancellationTier.objects.filter(facility__municipality_id=actor.municipality_id, pk=tier_id).first()
-    if tier is None:
-        raise Http404("この取消料の段階は見つかりません。")
-    return tier
+    mine = CancellationTier.objects.filter(facility__municipality_id=actor.municipality_id)
+    return _found(mine, tier_id, "この取消料の段階は見つかりません。")
 
 
 def _photo(actor: StaffUser, photo_id: int) -> FacilityPhoto:
-    photo = FacilityPhoto.objects.filter(facility__municipality_id=actor.municipality_id, pk=photo_id).first()
-    if photo is None:
-        raise Http404("この写真は見つかりません。")
-    return photo
+    mine = FacilityPhoto.objects.filter(facility__municipality_id=actor.municipality_id)
+    return _found(mine, photo_id, "この写真は見つかりません。")
 
 
 def _category(actor: StaffUser, category_id: int) -> UserCategory:
-    category = UserCategory.objects.filter(municipality_id=actor.municipality_id, pk=category_id).first()
-    if category is None:
-        raise Http404("この利用者区分は見つかりません。")
-    return category
+    return _found(
+        UserCategory.objects.filter(municipality_id=actor.municipality_id),
+        category_id,
+        "この利用者区分は見つかりません。",
+    )
 
 
 def _reason(actor: StaffUser, reason_id: int) -> ReductionReason:
-    reason = ReductionReason.objects.filter(municipality_id=actor.municipality_id, pk=reason_id).first()
-    if reason is None:
-        raise Http404("この減免の理由は見つかりません。")
-    return reason
+    mine = ReductionReason.objects.filter(municipality_id=actor.municipality_id)
+    return _found(mine, reason_id, "この減免の理由は見つかりません。")
 
 
 def _form_error(form: forms.Form, exc: DomainError) -> None:

@@ -30,8 +30,8 @@ from madoguchi.reservations.notices import notice_send
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = dt.timedelta(minutes=30)
-# RemoteLOCK allows 120 requests a minute and a repair takes up to three: stay well under it.
-REPAIR_BATCH = 30
+# RemoteLOCK allows 120 requests a minute and a repair takes up to four (look-up, create, grant): stay well under.
+REPAIR_BATCH = 20
 
 
 def lock_service(account: LockAccount) -> LockService:

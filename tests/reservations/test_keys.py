@@ -59,11 +59,16 @@ def setup(city_a, sandbox):
     return gym, who, reg
 
 
-def _hold(setup, django_capture_on_commit_callbacks) -> Booking:
+def _hold(setup, django_capture_on_commit_callbacks, *, repair: bool = True) -> Booking:
+    """A 仮予約 on 半面A, and (``repair``) the repair job's next minute, which creates its key on the lock."""
     gym, who, reg = setup
     start, end = gym.at(TUE, "午前")
     with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
-        return svc.booking_hold(citizen=who, registration_id=reg.pk, unit_id=gym.half_a.pk, start=start, end=end)
+        booking = svc.booking_hold(citizen=who, registration_id=reg.pk, unit_id=gym.half_a.pk, start=start, end=end)
+    if repair:
+        with time_machine.travel(NOW + dt.timedelta(minutes=1), tick=False):
+            keys.keys_repair()
+    return booking
 
 
 def _unlock(sandbox, key: AccessKey, at: dt.datetime) -> bool:
@@ -73,8 +78,12 @@ def _unlock(sandbox, key: AccessKey, at: dt.datetime) -> bool:
 def test_key__inactive_while_unpaid_active_once_paid_and_off_after_cancel(
     setup, sandbox, django_capture_on_commit_callbacks
 ) -> None:
-    booking = _hold(setup, django_capture_on_commit_callbacks)
+    booking = _hold(setup, django_capture_on_commit_callbacks, repair=False)
     key = AccessKey.objects.get(booking=booking)
+    assert key.status == KeyStatus.PENDING and not key.guest_id  # the repair job's next minute creates it
+    with time_machine.travel(NOW + dt.timedelta(minutes=1), tick=False):
+        assert keys.keys_repair() == 1
+    key.refresh_from_db()
     assert key.status == KeyStatus.INACTIVE and key.guest_id  # created on the lock service, no access yet
     during = booking.start + dt.timedelta(minutes=30)
     assert not _unlock(sandbox, key, during)

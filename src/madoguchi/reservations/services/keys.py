@@ -59,7 +59,8 @@ def _sync_quietly(key_id: int) -> None:
 
 
 def key_prepare(*, booking: Booking) -> AccessKey | None:
-    """An inactive key for a booking on a unit with a smart lock (None: counter pick-up)."""
+    """An inactive key for a booking on a unit with a smart lock (None: counter pick-up); the lock service
+    hears of it from `keys_repair` within a minute, or at once when the booking is paid."""
     if not booking.unit.lock_id:
         return None
     account = _account(booking.municipality_id)
@@ -74,7 +75,8 @@ def key_prepare(*, booking: Booking) -> AccessKey | None:
         ends_at=booking.end + slack,
         next_attempt_at=clock.now(),
     )
-    _sync_after_commit(key.pk)
+    # Not called at once: an inactive key can wait for the repair job's next minute, and a lottery's
+    # hundreds of winners then reach the lock service at its pace, not in one burst. Paying calls at once.
     return key
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 
 from django.conf import settings
 from django.db import transaction
@@ -51,6 +51,7 @@ class Choice:
     end: dt.datetime
 
 
+@lru_cache(maxsize=65536)  # pure, and called for every choice of thousands of applications
 def slot_key(unit_id: int, start: dt.datetime, end: dt.datetime) -> str:
     return calendar.Slot(unit_id, start, end, "").key
 

@@ -35,7 +35,7 @@ def test_resident__books_a_free_half_court_on_a_phone_and_sees_the_held_booking(
     hanako = scenario.citizen(city_a)
     scenario.registration(hanako, gym.resident)
     today = clock.today()
-    day = scenario.next_weekday(today + dt.timedelta(days=8), 1)  # a Tuesday, more than a week ahead
+    day = scenario.open_day(gym.facility, today + dt.timedelta(days=8), weekday=1)  # a Tuesday over a week ahead
     page = phone
     _sign_in(page, live_server, hanako)
 

@@ -86,7 +86,7 @@ def test_resident_books_pays_gets_the_pin_cancels_another_and_staff_see_both(
     gym.half_a.lock_id = LOCK
     gym.half_a.save()
     today = clock.today()
-    day = scenario.next_weekday(today + dt.timedelta(days=9), 1)  # a Tuesday, more than a week ahead
+    day = scenario.open_day(gym.facility, today + dt.timedelta(days=9), weekday=1)  # a Tuesday over a week ahead
 
     resident = phone
     resident.goto(f"{live_server.url}/demo/phone/")
@@ -148,10 +148,7 @@ def test_resident_books_pays_gets_the_pin_cancels_another_and_staff_see_both(
 
     # Another booking of theirs, paid at the counter, three days ahead: cancelling costs 50%.
     citizen = booking.booked_by
-    other_day = scenario.next_weekday(today + dt.timedelta(days=3), 1)
-    if other_day == day or (other_day - today).days < 1 or (other_day - today).days >= 7:
-        other_day = today + dt.timedelta(days=3)
-        other_day += dt.timedelta(days=1) if other_day.weekday() == 0 else dt.timedelta()
+    other_day = scenario.open_day(gym.facility, today + dt.timedelta(days=3))  # 1–6 days ahead: the 50% tier
     start, end = gym.at(other_day, "夜間")
     other = booking_services.booking_hold(
         citizen=citizen, registration_id=booking.registration_id, unit_id=gym.half_b.pk, start=start, end=end

@@ -20,17 +20,10 @@ from .conftest import check_page, screenshot, staff_page
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _next_open_day() -> dt.date:
-    day = clock.today() + dt.timedelta(days=3)
-    while day.weekday() == 0 or (day.month, day.day) >= (12, 29) or (day.month, day.day) <= (1, 3):
-        day += dt.timedelta(days=1)
-    return day
-
-
 def test_clerk__opens_the_calendar_and_a_booking(browser, live_server, city_a) -> None:
     gym = scenario.gym(city_a)
     clerk = make_staff(city_a, "shogai", username="shogai-taro")
-    day = _next_open_day()
+    day = scenario.open_day(gym.facility, clock.today() + dt.timedelta(days=3))
     hanako = scenario.registration(scenario.citizen(city_a), gym.resident, name="北茨城 花子")
     start, end = gym.at(day, "午後")
     booking = svc.booking_create_by_staff(
@@ -92,7 +85,7 @@ def test_other_staff_screens__pass_axe_at_360px(browser, live_server, city_a) ->
 
     gym = scenario.gym(city_a)
     chief = make_staff(city_a, "shogai_chief", username="shogai-hanako")
-    day = _next_open_day()
+    day = scenario.open_day(gym.facility, clock.today() + dt.timedelta(days=3))
     scenario.registration(
         scenario.citizen(city_a),
         gym.group,

@@ -12,6 +12,7 @@ from madoguchi.citizens.models import Citizen
 from madoguchi.core import clock
 from madoguchi.core.clock import TOKYO
 from madoguchi.core.models import Department, Municipality
+from madoguchi.reservations.calendar import regular_closed
 from madoguchi.reservations.models import (
     CancellationTier,
     Facility,
@@ -146,3 +147,12 @@ def reduction(city: Municipality, percent: int = 50, *, evidence: bool = False) 
 def next_weekday(start: dt.date, weekday: int) -> dt.date:
     """The first ``weekday`` (0 = Monday) on or after ``start``."""
     return start + dt.timedelta(days=(weekday - start.weekday()) % 7)
+
+
+def open_day(facility: Facility, start: dt.date, *, weekday: int | None = None) -> dt.date:
+    """The first day on or after ``start`` the facility opens (not 定休日, 祝日 where closed, 年末年始),
+    on ``weekday`` if given: tests that run on the real date stay right near the year's end."""
+    day = start
+    while regular_closed(facility, day) or (weekday is not None and day.weekday() != weekday):
+        day += dt.timedelta(days=1)
+    return day

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import time_machine
 
-from madoguchi.core.clock import TOKYO
+from madoguchi.core import clock
 from madoguchi.payments.models import IntentStatus, PaymentIntent
 from madoguchi.payments.sandbox import control
 from madoguchi.payments.sandbox.server import PaymentSandbox
@@ -24,8 +24,6 @@ from ..payments.conftest import API_KEY, SECRET, make_gateway
 from . import scenario
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-TUE = dt.date(2026, 12, 15)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -56,9 +54,10 @@ def held(city_a, gateway_sandbox, settings, live_server):
     gym = scenario.gym(city_a)
     who = scenario.citizen(city_a)
     reg = scenario.registration(who, gym.resident)
-    start, end = gym.at(TUE, "午後")
-    with time_machine.travel(dt.datetime(2026, 12, 1, 10, tzinfo=TOKYO), tick=False):
-        booking = svc.booking_hold(citizen=who, registration_id=reg.pk, unit_id=gym.half_a.pk, start=start, end=end)
+    # The gateway and the live server run on the real clock, so the slot is chosen from today.
+    day = scenario.open_day(gym.facility, clock.today() + dt.timedelta(days=10), weekday=1)
+    start, end = gym.at(day, "午後")
+    booking = svc.booking_hold(citizen=who, registration_id=reg.pk, unit_id=gym.half_a.pk, start=start, end=end)
     return who, booking
 
 

@@ -221,3 +221,26 @@ def test_lock_events_recover__applies_events_a_webhook_missed_once(
     assert keys.lock_events_recover() >= 1
     assert Booking.objects.get(pk=booking.pk).checked_in_at is not None
     assert keys.lock_events_recover() == 0  # read again: nothing applies twice
+
+
+def test_lockaccount_command__connects_checks_the_locks_and_refuses_bad_input(
+    city_a, sandbox, monkeypatch, capsys
+) -> None:
+    from django.core.management import CommandError, call_command
+
+    args = ["lockaccount", city_a.code, f"--api-url={sandbox.base_url}", f"--token-url={sandbox.token_url}"]
+    with pytest.raises(CommandError, match="LOCK_CLIENT_ID"):
+        call_command(*args)
+    monkeypatch.setenv("LOCK_CLIENT_ID", "cid")
+    monkeypatch.setenv("LOCK_CLIENT_SECRET", "csecret")
+    monkeypatch.setenv("LOCK_WEBHOOK_SECRET", "a-webhook-secret-of-some-length")
+    call_command(*args, "--check")
+    out = capsys.readouterr().out
+    assert DEFAULT_LOCKS[0][1] in out and f"/reservations/locks/webhook/{city_a.code}/" in out
+    account = LockAccount.objects.get(municipality=city_a)
+    assert (account.client_id, account.webhook_scheme) == ("cid", "x-secret")
+    with pytest.raises(CommandError, match="https"):
+        call_command("lockaccount", city_a.code, "--api-url=http://lock.example.jp")
+    monkeypatch.setenv("LOCK_CLIENT_SECRET", "wrong")
+    with pytest.raises(CommandError, match="接続できません"):
+        call_command(*args, "--check")

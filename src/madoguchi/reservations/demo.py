@@ -34,6 +34,7 @@ from madoguchi.reservations.models import (
     UserCategory,
 )
 from madoguchi.reservations.services import bookings, classes, lotteries, registrations
+from madoguchi.reservations.services.keys import lock_account_connect
 
 DEMO_LOCK_CLIENT_ID = "demo-lock-client"
 DEMO_LOCK_CLIENT_SECRET = "demo-lock-secret"  # noqa: S105 - the sandbox's demo secret, by design
@@ -371,19 +372,15 @@ def has_facilities(city: Municipality) -> bool:
 
 def lock_account_ensure(city: Municipality, *, api_url: str) -> LockAccount:
     """The sandbox's URL may change on every start; the account follows it."""
-    account, _ = LockAccount.objects.update_or_create(
+    return lock_account_connect(
         municipality=city,
-        defaults={"api_url": api_url, "token_url": api_url.rstrip("/") + "/oauth/token"},
-        create_defaults={
-            "api_url": api_url,
-            "token_url": api_url.rstrip("/") + "/oauth/token",
-            "client_id": DEMO_LOCK_CLIENT_ID,
-            "client_secret": DEMO_LOCK_CLIENT_SECRET,
-            "webhook_secret": DEMO_LOCK_WEBHOOK_SECRET,
-            "webhook_scheme": "hmac-sha256",
-        },
+        api_url=api_url,
+        token_url=api_url.rstrip("/") + "/oauth/token",
+        client_id=DEMO_LOCK_CLIENT_ID,
+        client_secret=DEMO_LOCK_CLIENT_SECRET,
+        webhook_secret=DEMO_LOCK_WEBHOOK_SECRET,
+        webhook_scheme="hmac-sha256",  # the sandbox signs its events
     )
-    return account
 
 
 def seed_reservations(city: Municipality, *, seed: int = 82155) -> dict[str, int]:

@@ -97,6 +97,7 @@ AUDIT_LABELS = {
     "booking.calendar_view": "予約カレンダーの閲覧",
     "booking.evidence_view": "減免の証明書類の閲覧",
     "facility.closure": "臨時休館の登録",
+    "lock.account_connect": "スマートロックの接続設定",
     "registration.create": "利用者登録（本人）",
     "registration.approve": "利用者登録の承認",
     "registration.reject": "利用者登録の却下",

@@ -16,6 +16,9 @@ from functools import partial
 from django.db import IntegrityError, transaction
 
 from madoguchi.core import clock
+from madoguchi.core.audit import audit_record
+from madoguchi.core.errors import DomainError
+from madoguchi.core.models import Municipality
 from madoguchi.reservations.locks.pins import pin_generate
 from madoguchi.reservations.locks.protocol import (
     LockError,
@@ -41,6 +44,47 @@ def lock_service(account: LockAccount) -> LockService:
         api_url=account.api_url,
         token_url=account.token_url,
     )
+
+
+@transaction.atomic
+def lock_account_connect(
+    *,
+    municipality: Municipality,
+    api_url: str,
+    token_url: str,
+    client_id: str,
+    client_secret: str,
+    webhook_secret: str,
+    webhook_scheme: str = "x-secret",
+    send_minutes_before: int = 60,
+    slack_minutes: int = 15,
+) -> LockAccount:
+    """The city's account at the lock service (an operator's command; the demo uses it for the sandbox)."""
+    try:
+        RemoteLockClient(client_id=client_id, client_secret=client_secret, api_url=api_url, token_url=token_url)
+    except ValueError as exc:
+        raise DomainError(f"錠サービスの設定が正しくありません: {exc}") from None
+    if webhook_scheme not in ("x-secret", "hmac-sha256"):
+        raise DomainError("Webhookの検証方式は x-secret か hmac-sha256 です。")
+    if len(webhook_secret) < 16:
+        raise DomainError("Webhookの共有シークレットは16文字以上にしてください。")
+    if not (5 <= send_minutes_before <= 24 * 60 and 0 <= slack_minutes <= 120):
+        raise DomainError("鍵を送る時刻は5〜1440分前、前後の余裕は0〜120分にしてください。")
+    account, _ = LockAccount.objects.update_or_create(
+        municipality=municipality,
+        defaults={
+            "api_url": api_url,
+            "token_url": token_url,
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "webhook_secret": webhook_secret,
+            "webhook_scheme": webhook_scheme,
+            "send_minutes_before": send_minutes_before,
+            "slack_minutes": slack_minutes,
+        },
+    )
+    audit_record(municipality=municipality, actor=None, action="lock.account_connect", obj=account)
+    return account
 
 
 def _account(municipality_id: int) -> LockAccount | None:

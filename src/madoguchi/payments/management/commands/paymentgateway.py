@@ -3,7 +3,6 @@ environment variables, never from the command line (shell history and the proces
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -11,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from madoguchi.core.errors import DomainError
 from madoguchi.core.models import Municipality
 from madoguchi.payments.services import gateway_connect
+from madoguchi.settings import env
 
 
 class Command(BaseCommand):
@@ -32,7 +32,7 @@ class Command(BaseCommand):
         municipality = Municipality.objects.filter(code=o["code"]).first()
         if municipality is None:
             raise CommandError(f"municipality {o['code']} does not exist (madoguchi manage addmunicipality)")
-        key, secret = os.environ.get(o["key_env"], ""), os.environ.get(o["secret_env"], "")
+        key, secret = env(o["key_env"]), env(o["secret_env"])  # or their NAME_FILE
         if not key or not secret:
             raise CommandError(f"set ${o['key_env']} and ${o['secret_env']} (the gateway's dashboard)")
         try:

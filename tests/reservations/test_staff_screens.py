@@ -301,6 +301,10 @@ def test_booking_detail__shows_fee_lines_reduction_evidence_and_audits(world, ch
     assert b"".join(evidence.streaming_content) == b"%PDF-1.4 evidence"
     assert evidence["Content-Disposition"].startswith("attachment")
     assert "no-store" in evidence["Cache-Control"]
+    # A clerk sees that evidence was filed, not the document: only those who decide 減免 open it.
+    clerk = verified_client(make_staff(world.city, "shogai", username="evidence-clerk"))
+    assert "提出済み" in clerk.get(reverse("staff:reservations:booking", args=[world.booking.pk])).content.decode()
+    assert clerk.get(reverse("staff:reservations:booking_evidence", args=[world.booking.pk])).status_code == 403
     assert AuditEvent.objects.filter(action="booking.evidence_view", object_id=str(world.booking.pk)).exists()
 
 

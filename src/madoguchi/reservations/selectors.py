@@ -356,8 +356,9 @@ def registration_for_staff(*, actor: StaffUser, registration_id: int) -> Registr
 
 
 def reduction_evidence_for(*, actor: StaffUser, booking_id: int) -> Booking | None:
-    """The booking whose 減免 evidence the actor opens (audited: it is personal data)."""
-    require(actor, Perm.BOOKING_VIEW)
+    """The booking whose 減免 evidence the actor opens: only those who decide 減免 (a certificate of
+    disability, say, is sensitive personal data), and audited."""
+    require(actor, Perm.FEE_REDUCTION_APPROVE)
     booking = Booking.objects.filter(municipality_id=actor.municipality_id, pk=booking_id).first()
     if booking is None or not booking.reduction_evidence:
         return None

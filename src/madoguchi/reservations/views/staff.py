@@ -275,6 +275,7 @@ def _booking_detail(
         "reduction_pending": reduction_pending,
         "can_cancel": active and has_perm(actor, Perm.BOOKING_CHANGE),
         "can_decide": reduction_pending and has_perm(actor, Perm.FEE_REDUCTION_APPROVE),
+        "can_see_evidence": has_perm(actor, Perm.FEE_REDUCTION_APPROVE),
         "can_cash": (
             booking.status == BookingStatus.HELD
             and booking.fee_amount > 0

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from typing import NamedTuple
 
+from madoguchi.core.clock import TOKYO
 from madoguchi.core.text import normalize_text
 
 
@@ -91,3 +92,36 @@ def age_on(birth: dt.date, on: dt.date) -> int:
     if (on.month, on.day) < (birth.month, birth.day):
         years -= 1
     return years
+
+
+WEEKDAYS = "月火水木金土日"
+
+
+def weekday_name(d: dt.date) -> str:
+    """月 … 日"""
+    return WEEKDAYS[d.weekday()]
+
+
+def wareki_month(d: dt.date) -> str:
+    """令和8年12月 (令和元年5月)."""
+    era, year = wareki_year(d)
+    return f"{era}{'元' if year == 1 else year}年{d.month}月"
+
+
+def day_text(d: dt.date) -> str:
+    """令和8年12月15日（火）: a day as residents read it."""
+    return f"{to_wareki(d)}（{weekday_name(d)}）"
+
+
+def moment_text(moment: dt.datetime | None) -> str:
+    """令和8年12月15日（火）9:00, in Japan time ("" for none)."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(TOKYO)
+    return f"{day_text(local.date())}{local:%-H:%M}"
+
+
+def span_text(start: dt.datetime, end: dt.datetime) -> str:
+    """令和8年12月15日（火）9:00〜12:00, in Japan time."""
+    start, end = start.astimezone(TOKYO), end.astimezone(TOKYO)
+    return f"{day_text(start.date())}{start:%-H:%M}〜{end:%-H:%M}"

@@ -16,11 +16,9 @@ from madoguchi.core.errors import DomainError
 from madoguchi.core.fields import NormalizedCharField, ProseCharField
 from madoguchi.core.forms import JapaneseForm
 from madoguchi.core.text import normalize_text
-from madoguchi.core.wareki import to_wareki
+from madoguchi.core.wareki import day_text
 from madoguchi.reservations.calendar import Slot
 from madoguchi.reservations.models import ReductionReason, Registration, TimeFrame, Unit, UserCategory
-
-WEEKDAYS = "月火水木金土日"
 
 # Where a service's error belongs on the booking form (the slot is one field there).
 BOOKING_FIELDS = {"start": "slot", "end": "slot", "unit": "slot", "registration": "registration"}
@@ -184,10 +182,6 @@ def target_days(first: dt.date, last: dt.date) -> list[dt.date]:
         days.append(day)
         day += dt.timedelta(days=1)
     return days
-
-
-def day_text(day: dt.date) -> str:
-    return f"{to_wareki(day)}（{WEEKDAYS[day.weekday()]}）"
 
 
 class LotteryApplyForm(ChoicesForm):

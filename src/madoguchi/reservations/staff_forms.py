@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 
+from madoguchi.core import wareki
 from madoguchi.core.clock import TOKYO
 from madoguchi.core.forms import JapaneseForm
 from madoguchi.core.text import normalize_digits, normalize_prose, normalize_text, to_furigana
@@ -307,7 +308,7 @@ class ClassSessionForm(JapaneseForm):
 # --- facility settings (施設の設定) ----------------------------------------------------------
 
 CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-WEEKDAYS = [(str(i), f"{name}曜日") for i, name in enumerate("月火水木金土日")]
+WEEKDAYS = [(str(i), f"{name}曜日") for i, name in enumerate(wareki.WEEKDAYS)]
 
 
 def _code(label: str, help_text: str) -> forms.CharField:

@@ -19,7 +19,7 @@ from madoguchi.core.errors import DomainError
 from madoguchi.core.models import StaffUser
 from madoguchi.core.permissions import Perm, require
 from madoguchi.core.text import normalize_prose
-from madoguchi.core.wareki import to_wareki
+from madoguchi.core.wareki import moment_text, span_text, to_wareki
 from madoguchi.reservations import calendar, fees, occupancy
 from madoguchi.reservations.errors import LimitReached, NotCancellable, SlotTaken, SlotUnavailable
 from madoguchi.reservations.models import (
@@ -52,18 +52,11 @@ REDUCTION_DECISION_DAYS = 7
 # --- what residents see --------------------------------------------------------
 
 
-def when_text(start: dt.datetime, end: dt.datetime) -> str:
-    """令和8年1月10日（土）9:00〜12:00"""
-    start, end = start.astimezone(TOKYO), end.astimezone(TOKYO)
-    weekday = "月火水木金土日"[start.weekday()]
-    return f"{to_wareki(start.date())}（{weekday}）{start:%-H:%M}〜{end:%-H:%M}"
-
-
 def booking_context(booking: Booking) -> dict[str, str]:
     return {
         "facility": booking.unit.facility.name,
         "unit": booking.unit.name,
-        "when": when_text(booking.start, booking.end),
+        "when": span_text(booking.start, booking.end),
         "number": booking.number,
         "fee": f"{booking.fee_amount:,}円",
     }
@@ -340,16 +333,9 @@ def booking_hold(
         notice_send(
             citizen_id=citizen.pk,
             key="reservations.held",
-            context={**booking_context(booking), "deadline": _deadline_text(booking.hold_deadline)},
+            context={**booking_context(booking), "deadline": moment_text(booking.hold_deadline)},
         )
     return booking
-
-
-def _deadline_text(deadline: dt.datetime | None) -> str:
-    if deadline is None:
-        return ""
-    deadline = deadline.astimezone(TOKYO)
-    return f"{to_wareki(deadline.date())} {deadline:%-H:%M}"
 
 
 @transaction.atomic
@@ -718,7 +704,7 @@ def reduction_decide(*, actor: StaffUser, booking_id: int, approve: bool, note: 
         notice_send(
             citizen_id=booking.booked_by_id,
             key="reservations.held",
-            context={**booking_context(booking), "deadline": _deadline_text(booking.hold_deadline)},
+            context={**booking_context(booking), "deadline": moment_text(booking.hold_deadline)},
         )
     return booking
 

@@ -18,18 +18,17 @@ from madoguchi.core.errors import DomainError
 from madoguchi.core.models import Department, StaffUser
 from madoguchi.core.permissions import Perm, require
 from madoguchi.core.text import normalize_digits, normalize_prose, normalize_text
+from madoguchi.core.wareki import span_text
 from madoguchi.reservations.models import ClassEvent, ClassSession, Enrollment, EnrollmentStatus, Facility
 from madoguchi.reservations.notices import notice_send
 from madoguchi.reservations.services.registrations import audit_citizen
 
 
 def session_context(session: ClassSession) -> dict[str, str]:
-    from madoguchi.reservations.services.bookings import when_text
-
     event = session.event
     return {
         "title": event.title,
-        "when": when_text(session.start, session.end),
+        "when": span_text(session.start, session.end),
         "place": event.facility.name if event.facility else event.place,
         "bring": event.bring or "特にありません",
     }

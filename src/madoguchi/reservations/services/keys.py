@@ -19,6 +19,7 @@ from madoguchi.core import clock
 from madoguchi.core.audit import audit_record
 from madoguchi.core.errors import DomainError
 from madoguchi.core.models import Municipality
+from madoguchi.core.wareki import span_text
 from madoguchi.reservations.locks.pins import pin_generate
 from madoguchi.reservations.locks.protocol import (
     LockError,
@@ -250,7 +251,7 @@ def keys_send_due(*, now: dt.datetime | None = None) -> int:
 
 
 def _send(key_id: int, now: dt.datetime) -> int:
-    from madoguchi.reservations.services.bookings import booking_context, when_text
+    from madoguchi.reservations.services.bookings import booking_context
 
     with transaction.atomic():
         key = AccessKey.objects.select_for_update(of=("self",)).select_related("booking__unit__facility").get(pk=key_id)
@@ -262,7 +263,7 @@ def _send(key_id: int, now: dt.datetime) -> int:
         notice_send(
             citizen_id=booking.booked_by_id or (booking.registration.owner_id if booking.registration else None),
             key="reservations.key",
-            context={**booking_context(booking), "pin": key.pin, "valid": when_text(key.starts_at, key.ends_at)},
+            context={**booking_context(booking), "pin": key.pin, "valid": span_text(key.starts_at, key.ends_at)},
         )
     return 1
 

@@ -25,7 +25,7 @@ from madoguchi.core.errors import DomainError
 from madoguchi.core.models import StaffUser
 from madoguchi.core.permissions import Perm, require
 from madoguchi.core.text import normalize_prose
-from madoguchi.core.wareki import to_wareki
+from madoguchi.core.wareki import moment_text, to_wareki
 from madoguchi.reservations import calendar, lottery, occupancy
 from madoguchi.reservations.errors import SlotTaken, SlotUnavailable
 from madoguchi.reservations.models import (
@@ -348,8 +348,7 @@ def lottery_results_notify(*, lottery_id: int) -> int:
     from madoguchi.reservations.services.bookings import booking_context
 
     item = Lottery.objects.get(pk=lottery_id)
-    deadline = item.confirm_until.astimezone(TOKYO)
-    deadline_text = f"{to_wareki(deadline.date())} {deadline:%-H:%M}"
+    deadline_text = moment_text(item.confirm_until)
     pending = LotteryApplication.objects.filter(
         lottery=item, status__in=[ApplicationStatus.WON, ApplicationStatus.LOST], notified_at__isnull=True
     )

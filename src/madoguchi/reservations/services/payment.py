@@ -13,6 +13,7 @@ from madoguchi.citizens.models import Citizen
 from madoguchi.core.errors import DomainError
 from madoguchi.core.models import StaffUser
 from madoguchi.core.permissions import Perm, require
+from madoguchi.core.wareki import span_text
 from madoguchi.payments import services as payments
 from madoguchi.payments.models import PAYABLE, PaymentIntent
 from madoguchi.reservations.models import Booking, BookingStatus
@@ -48,15 +49,13 @@ def _intent_for(booking: Booking) -> PaymentIntent:
     if intent is not None and _open(intent):
         payments.intent_cancel(intent=intent, reason="金額の変更")
     unit = booking.unit
-    from madoguchi.reservations.services.bookings import when_text
-
     assert booking.hold_deadline is not None
     intent = payments.intent_create(
         municipality=booking.municipality,
         purpose=PURPOSE,
         subject_id=str(booking.pk),
         amount=booking.fee_amount,
-        description=f"{unit.facility.name} {unit.name} {when_text(booking.start, booking.end)} 使用料",
+        description=f"{unit.facility.name} {unit.name} {span_text(booking.start, booking.end)} 使用料",
         account_label=unit.facility.name,
         expires_at=booking.hold_deadline,
         citizen=booking.booked_by,

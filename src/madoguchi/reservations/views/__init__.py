@@ -10,28 +10,9 @@ from __future__ import annotations
 import datetime as dt
 
 from madoguchi.core.clock import TOKYO
-from madoguchi.core.wareki import to_wareki, wareki_year
+from madoguchi.core.wareki import day_text, moment_text, wareki_month
 
-WEEKDAYS = "月火水木金土日"
-
-
-def wareki_month(day: dt.date) -> str:
-    """令和8年12月 (令和元年5月)."""
-    era, year = wareki_year(day)
-    return f"{era}{'元' if year == 1 else year}年{day.month}月"
-
-
-def day_text(day: dt.date) -> str:
-    """令和8年12月15日（火）"""
-    return f"{to_wareki(day)}（{WEEKDAYS[day.weekday()]}）"
-
-
-def moment_text(moment: dt.datetime | None) -> str:
-    """令和8年12月15日（火）9:00"""
-    if moment is None:
-        return ""
-    local = moment.astimezone(TOKYO)
-    return f"{day_text(local.date())}{local:%-H:%M}"
+__all__ = ["day_text", "local_param", "moment_text", "parse_local", "wareki_month"]
 
 
 def parse_local(value: str | None) -> dt.datetime | None:

@@ -19,6 +19,7 @@ from django.utils.http import urlencode
 from madoguchi.citizens.auth import current_citizen
 from madoguchi.core import clock
 from madoguchi.core.selectors import municipality_for_request
+from madoguchi.core.wareki import span_text
 from madoguchi.reservations import calendar, selectors
 from madoguchi.reservations.models import (
     ClassSession,
@@ -31,7 +32,6 @@ from madoguchi.reservations.models import (
     Unit,
 )
 from madoguchi.reservations.selectors import SlotState, UnitDay
-from madoguchi.reservations.services.bookings import when_text
 from madoguchi.reservations.services.classes import waitlist_position
 from madoguchi.reservations.views import day_text, local_param, moment_text, wareki_month
 
@@ -236,7 +236,7 @@ def _session_row(session: ClassSession) -> dict[str, Any]:
     event = session.event
     return {
         "session": session,
-        "when": when_text(session.start, session.end),
+        "when": span_text(session.start, session.end),
         "place": event.facility.name if event.facility else event.place,
         "seats": seats,
         "waiting": session.waiting,  # type: ignore[attr-defined]
@@ -320,7 +320,7 @@ def lottery_context(request: HttpRequest, item: Lottery) -> dict[str, Any]:
             applications.append(
                 {
                     "application": application,
-                    "choices": [(c.rank, c.unit.name, when_text(c.start, c.end)) for c in application.choices.all()],
+                    "choices": [(c.rank, c.unit.name, span_text(c.start, c.end)) for c in application.choices.all()],
                     "booking_url": reverse("reservations:booking", args=[application.booking_id])
                     if application.booking_id
                     else "",

@@ -22,6 +22,7 @@ from madoguchi.citizens.auth import citizen_required, safe_next
 from madoguchi.citizens.models import Citizen
 from madoguchi.core import clock
 from madoguchi.core.errors import DomainError
+from madoguchi.core.wareki import span_text
 from madoguchi.reservations import calendar, selectors
 from madoguchi.reservations.errors import SlotTaken
 from madoguchi.reservations.forms import (
@@ -261,7 +262,7 @@ def _duration_text(minutes: int) -> str:
 def _booking_row(booking: Booking) -> dict[str, Any]:
     return {
         "booking": booking,
-        "when": booking_services.when_text(booking.start, booking.end),
+        "when": span_text(booking.start, booking.end),
         "tone": STATUS_TONES.get(BookingStatus(booking.status), "neutral"),
         "url": reverse("reservations:booking", args=[booking.pk]),
     }
@@ -281,7 +282,7 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
     enrollments = [
         {
             "enrollment": e,
-            "when": booking_services.when_text(e.session.start, e.session.end),
+            "when": span_text(e.session.start, e.session.end),
             "position": class_services.waitlist_position(e),
             "past": e.session.end <= now,
         }

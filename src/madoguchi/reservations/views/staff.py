@@ -22,6 +22,7 @@ from madoguchi.core.clock import TOKYO
 from madoguchi.core.errors import DomainError
 from madoguchi.core.models import StaffUser
 from madoguchi.core.permissions import Perm, has_perm, require
+from madoguchi.core.wareki import span_text, weekday_name
 from madoguchi.reservations import calendar, selectors
 from madoguchi.reservations import staff_forms as sf
 from madoguchi.reservations.models import (
@@ -48,7 +49,6 @@ from madoguchi.reservations.services import keys as key_services
 from madoguchi.reservations.services import lotteries as lottery_services
 from madoguchi.reservations.services import payment as payment_services
 from madoguchi.reservations.services import registrations as registration_services
-from madoguchi.reservations.services.bookings import when_text
 
 MAX_DAYS = 14
 SHORT_STATUS = {BookingStatus.HELD: "仮予約", BookingStatus.CONFIRMED: "確定", BookingStatus.CANCELLED: "取消"}
@@ -178,7 +178,7 @@ class Row:
 
     @property
     def weekday(self) -> str:
-        return "月火水木金土日"[self.day.weekday()]
+        return weekday_name(self.day)
 
 
 def _parse_day(value: str | None, default: dt.date) -> dt.date:
@@ -262,7 +262,7 @@ def _booking_detail(
     context: dict[str, Any] = {
         "booking": booking,
         "entry": _entry(booking, names=True),
-        "when": when_text(booking.start, booking.end),
+        "when": span_text(booking.start, booking.end),
         "fee_lines": (booking.fee_detail or {}).get("lines", []),
         "money": {
             name: f"{getattr(booking, name):,}円"
@@ -521,7 +521,7 @@ def block_create(request: HttpRequest, facility_id: int) -> HttpResponse:
         except DomainError as exc:
             _form_error(form, exc)
         else:
-            messages.success(request, f"{block.unit.name} を {when_text(start, end)} 確保しました（{block.number}）。")
+            messages.success(request, f"{block.unit.name} を {span_text(start, end)} 確保しました（{block.number}）。")
             url = reverse("staff:reservations:calendar", kwargs={"facility_id": facility.pk})
             return redirect(f"{url}?date={start.date().isoformat()}")
     status = 400 if form.is_bound else 200
@@ -758,7 +758,7 @@ def _roster(
     waitlisted = [e for e in roster if e.status == EnrollmentStatus.WAITLISTED]
     context = {
         "session": session,
-        "when": when_text(session.start, session.end),
+        "when": span_text(session.start, session.end),
         "registered": registered,
         "waitlisted": waitlisted,
         "attended": sum(1 for e in registered if e.attended),

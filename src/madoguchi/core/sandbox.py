@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 from http.server import ThreadingHTTPServer
 from typing import Any
@@ -17,6 +18,13 @@ LOOPBACK_URLS = ("http://127.0.0.1", "http://localhost", "http://[::1]")
 
 class SandboxUnavailable(RuntimeError):
     pass
+
+
+def is_outbound_url_allowed(url: str) -> bool:
+    """What an adapter may call: HTTPS, or plain HTTP to loopback (the sandboxes). Parsed, not prefix-matched,
+    so ``http://localhost.example`` is refused."""
+    parts = urllib.parse.urlsplit(url)
+    return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS)
 
 
 def check_loopback_host(host: str) -> None:

@@ -35,6 +35,7 @@ from madoguchi.core.audit import audit_record
 from madoguchi.core.errors import DomainError
 from madoguchi.core.models import Municipality, StaffUser
 from madoguchi.core.permissions import Perm, require
+from madoguchi.core.sandbox import is_outbound_url_allowed
 from madoguchi.payments import hooks
 from madoguchi.payments.gateways.base import (
     BadSignature,
@@ -706,7 +707,7 @@ def gateway_connect(
 
     if kind not in {k.kind for k in kinds()}:
         raise DomainError(f"方式 {kind} の接続は用意されていません。", field="kind")
-    if not base_url.startswith(("https://", "http://127.0.0.1", "http://localhost", "http://[::1]")):
+    if not is_outbound_url_allowed(base_url):
         raise DomainError("APIのURLは https:// で始まるものを指定してください。", field="base_url")
     if not api_key.strip() or len(signing_secret) < 16:
         raise DomainError("APIキーと、16文字以上の署名用シークレットを指定してください。", field="signing_secret")

@@ -98,6 +98,7 @@ AUDIT_LABELS = {
     "booking.evidence_view": "減免の証明書類の閲覧",
     "facility.closure": "臨時休館の登録",
     "lock.account_connect": "スマートロックの接続設定",
+    "lock.key_retry": "電子鍵の再反映（職員）",
     "registration.create": "利用者登録（本人）",
     "registration.approve": "利用者登録の承認",
     "registration.reject": "利用者登録の却下",

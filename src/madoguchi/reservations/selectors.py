@@ -12,13 +12,13 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from madoguchi.citizens.models import Citizen
 from madoguchi.core import clock
 from madoguchi.core.audit import audit_record
-from madoguchi.core.clock import TOKYO
 from madoguchi.core.models import Municipality, StaffUser
 from madoguchi.core.permissions import Perm, require
 from madoguchi.reservations import calendar, occupancy
 from madoguchi.reservations.models import (
     AccessKey,
     Booking,
+    BookingKind,
     BookingStatus,
     ClassSession,
     Enrollment,
@@ -184,7 +184,8 @@ def registrations_usable(*, citizen: Citizen) -> list[Registration]:
 
 def bookings_of(*, citizen: Citizen) -> QuerySet[Booking]:
     return (
-        Booking.objects.filter(municipality_id=citizen.municipality_id, booked_by=citizen)
+        Booking.objects.filter(municipality_id=citizen.municipality_id, kind=BookingKind.BOOKING)
+        .of_resident(citizen.pk)
         .select_related("unit__facility", "access_key")
         .order_by("-start")
     )
@@ -301,10 +302,6 @@ def session_roster(*, actor: StaffUser, session_id: int) -> tuple[ClassSession, 
     )
     audit_record(municipality=actor.municipality, actor=actor, action="class.roster_view", obj=session)
     return session, roster
-
-
-def today_local() -> dt.date:
-    return clock.now().astimezone(TOKYO).date()
 
 
 # --- staff screens -------------------------------------------------------------------

@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from madoguchi.core.clock import TOKYO
+from madoguchi.core.sandbox import is_outbound_url_allowed
 from madoguchi.payments.gateways import signing
 from madoguchi.payments.gateways.base import (
     BadSignature,
@@ -48,7 +49,7 @@ def http_json(
     method: str, url: str, *, headers: Mapping[str, str], body: dict[str, Any] | None = None
 ) -> tuple[int, dict[str, Any]]:
     """The one seam for outbound HTTP: returns (status, JSON object). Network failures are retryable."""
-    if not url.startswith(("https://", "http://127.0.0.1", "http://localhost", "http://[::1]")):
+    if not is_outbound_url_allowed(url):
         raise GatewayPermanentError("gateway URLs must use https (plain http on loopback only)")
     data = json.dumps(body, ensure_ascii=False).encode() if body is not None else None
     request = urllib.request.Request(  # noqa: S310 - scheme checked above

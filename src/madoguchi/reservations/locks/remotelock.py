@@ -32,6 +32,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from madoguchi.core.clock import TOKYO
+from madoguchi.core.sandbox import is_outbound_url_allowed
 from madoguchi.reservations.locks.protocol import (
     GuestRef,
     GuestState,
@@ -58,13 +59,11 @@ LOCK_TYPES = frozenset({"lock", "connector_lock", "zwave_lock", "schlage_home_lo
 GUEST_STATUSES: tuple[GuestStatus, ...] = ("upcoming", "current", "expired", "deactivated")
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 PIN = re.compile(r"^[0-9]{4,10}$")
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 def _check_url(url: str) -> str:
     """HTTPS, or plain HTTP to loopback (the sandbox). Nothing else leaves this module."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS):
+    if is_outbound_url_allowed(url):
         return url.rstrip("/")
     raise ValueError("lock service URLs must be https (or http on loopback for the sandbox)")
 

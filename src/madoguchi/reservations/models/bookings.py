@@ -56,6 +56,12 @@ class BookingQuerySet(models.QuerySet["Booking"]):
     def active(self) -> BookingQuerySet:
         return self.filter(status__in=ACTIVE_STATUSES)
 
+    def of_resident(self, citizen_id: int) -> BookingQuerySet:
+        """What `Booking.resident_id` says, as a filter: booked by them, or counter bookings of their registrations."""
+        return self.filter(
+            models.Q(booked_by_id=citizen_id) | models.Q(booked_by__isnull=True, registration__owner_id=citizen_id)
+        )
+
     def overlapping(self, start: object, end: object) -> BookingQuerySet:
         return self.filter(start__lt=end, end__gt=start)
 
@@ -139,6 +145,13 @@ class Booking(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def resident_id(self) -> int | None:
+        """The account the booking is for: who booked it, or (taken at the counter) the registration's owner."""
+        if self.booked_by_id is not None:
+            return self.booked_by_id
+        return self.registration.owner_id if self.registration is not None else None
 
 
 class Occupancy(models.Model):

@@ -20,6 +20,10 @@ class LotteryStatus(models.TextChoices):
     SETTLED = "settled", "終了"
 
 
+# While a lottery is in these states, first-come booking of its days waits.
+LOTTERY_BLOCKING = (LotteryStatus.OPEN, LotteryStatus.CLOSED)
+
+
 class Lottery(models.Model):
     """The draw for a facility's slots between ``target_start`` and ``target_end``.
 

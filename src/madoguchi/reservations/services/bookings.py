@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 import secrets
 from dataclasses import dataclass
 
@@ -30,7 +29,6 @@ from madoguchi.reservations.models import (
     Closure,
     Facility,
     Lottery,
-    LotteryStatus,
     Occupancy,
     Rate,
     ReductionReason,
@@ -39,6 +37,7 @@ from madoguchi.reservations.models import (
     Unit,
 )
 from madoguchi.reservations.models.bookings import ACTIVE_STATUSES, ReductionStatus
+from madoguchi.reservations.models.lotteries import LOTTERY_BLOCKING
 from madoguchi.reservations.notices import notice_send
 from madoguchi.reservations.services import keys, payment
 from madoguchi.reservations.services.registrations import audit_citizen, registration_usable
@@ -119,12 +118,9 @@ def booking_quote(*, registration: Registration, request: BookingRequest) -> fee
 def _lottery_blocks(facility: Facility, start: dt.datetime) -> Lottery | None:
     """A lottery over this day that has not yet released its slots to first-come."""
     day = start.astimezone(TOKYO).date()
-    return (
-        Lottery.objects.filter(facility=facility, target_start__lte=day, target_end__gte=day)
-        .exclude(status=LotteryStatus.SETTLED)
-        .exclude(status=LotteryStatus.DRAWN)
-        .first()
-    )
+    return Lottery.objects.filter(
+        facility=facility, target_start__lte=day, target_end__gte=day, status__in=LOTTERY_BLOCKING
+    ).first()
 
 
 def check_bookable(*, unit: Unit, start: dt.datetime, end: dt.datetime, advance_months: int | None) -> None:
@@ -260,7 +256,10 @@ def _create(
         created_at=clock.now(),
     )
     if evidence is not None:
-        booking.reduction_evidence.save(f"{secrets.token_hex(8)}-{evidence.name}", evidence, save=False)
+        # A random name: the resident's own file name may say who they are or what the certificate is.
+        original = evidence.name or ""
+        extension = original.rsplit(".", 1)[-1].lower() if "." in original else "bin"
+        booking.reduction_evidence.save(f"{secrets.token_hex(16)}.{extension}", evidence, save=False)
     if staff is not None and request.reduction:
         booking.reduction_decided_by = staff
         booking.reduction_decided_at = clock.now()
@@ -397,7 +396,7 @@ def block_create(*, actor: StaffUser, unit_id: int, start: dt.datetime, end: dt.
     if end <= start:
         raise DomainError("終了は開始より後にしてください。", field="end")
     grid = dt.timedelta(minutes=unit.facility.grid_minutes)
-    if (start - start.replace(hour=0, minute=0)) % grid or (end - end.replace(hour=0, minute=0)) % grid:
+    if any((t - calendar.aware(t.astimezone(TOKYO).date(), dt.time())) % grid for t in (start, end)):
         raise DomainError(f"時刻は{unit.facility.grid_minutes}分単位で指定してください。", field="start")
     booking = Booking(
         municipality_id=actor.municipality_id,
@@ -439,7 +438,7 @@ def booking_confirm(*, booking: Booking, paid: int) -> Booking:
         else "\n鍵は当日、施設の窓口でお受け取りください。"
     )
     notice_send(
-        citizen_id=booking.booked_by_id,
+        citizen_id=booking.resident_id,
         key="reservations.confirmed",
         context={**booking_context(booking), "key_note": key_note},
     )
@@ -492,7 +491,7 @@ def bookings_expire_overdue(*, now: dt.datetime | None = None) -> int:
                 action="booking.expire",
                 obj=booking,
             )
-            notice_send(citizen_id=booking.booked_by_id, key="reservations.expired", context=booking_context(booking))
+            notice_send(citizen_id=booking.resident_id, key="reservations.expired", context=booking_context(booking))
             expired += 1
     return expired
 
@@ -522,10 +521,7 @@ def _own_booking(citizen: Citizen, booking_id: int) -> Booking:
         .filter(municipality_id=citizen.municipality_id, pk=booking_id)
         .first()
     )
-    if booking is None or not (
-        booking.booked_by_id == citizen.pk
-        or (booking.registration is not None and booking.registration.owner_id == citizen.pk)
-    ):
+    if booking is None or booking.resident_id != citizen.pk:
         raise DomainError("予約が見つかりません。")
     return booking
 
@@ -548,7 +544,7 @@ def booking_cancel(*, citizen: Citizen, booking_id: int) -> Booking:
         payment.payment_refund(booking=booking, amount=quote.refund, reason="取消（取消料を差し引いて返金）")
     audit_citizen(citizen, "booking.cancel", booking)
     notice_send(
-        citizen_id=booking.booked_by_id,
+        citizen_id=booking.resident_id,
         key="reservations.cancelled",
         context={**booking_context(booking), "money_note": _money_note(booking)},
     )
@@ -601,7 +597,7 @@ def _cancel_for_city(booking: Booking, actor: StaffUser, reason: str, *, full_re
     )
     if booking.kind == BookingKind.BOOKING:
         notice_send(
-            citizen_id=booking.booked_by_id,
+            citizen_id=booking.resident_id,
             key="reservations.closure",
             context={**booking_context(booking), "reason": reason},
         )
@@ -702,7 +698,7 @@ def reduction_decide(*, actor: StaffUser, booking_id: int, approve: bool, note: 
         booking_confirm(booking=booking, paid=0)
     else:
         notice_send(
-            citizen_id=booking.booked_by_id,
+            citizen_id=booking.resident_id,
             key="reservations.held",
             context={**booking_context(booking), "deadline": moment_text(booking.hold_deadline)},
         )
@@ -738,7 +734,7 @@ def booking_reminders_send(*, now: dt.datetime | None = None) -> int:
                 else "鍵は施設の窓口でお受け取りください。"
             )
             notice_send(
-                citizen_id=booking.booked_by_id or (booking.registration.owner_id if booking.registration else None),
+                citizen_id=booking.resident_id,
                 key="reservations.reminder",
                 context={**booking_context(booking), "key_note": key_note, "address": booking.unit.facility.address},
             )
@@ -754,7 +750,3 @@ def booking_check_in(*, booking: Booking, at: dt.datetime) -> bool:
             municipality=booking.municipality, actor=None, actor_label="lock", action="booking.check_in", obj=booking
         )
     return bool(updated)
-
-
-def minutes_between(start: dt.datetime, end: dt.datetime) -> int:
-    return math.floor((end - start).total_seconds() / 60)

@@ -18,7 +18,8 @@ from django.db import IntegrityError, transaction
 from madoguchi.core import clock
 from madoguchi.core.audit import audit_record
 from madoguchi.core.errors import DomainError
-from madoguchi.core.models import Municipality
+from madoguchi.core.models import Municipality, StaffUser
+from madoguchi.core.permissions import Perm, require
 from madoguchi.core.wareki import span_text
 from madoguchi.reservations.locks.pins import pin_generate
 from madoguchi.reservations.locks.protocol import (
@@ -146,6 +147,16 @@ def key_want_inactive(*, booking: Booking) -> AccessKey | None:
     return _want(booking, KeyStatus.DEACTIVATED)
 
 
+def key_retry(*, actor: StaffUser, booking_id: int) -> AccessKey:
+    """Staff push a booking's key to the lock now (instead of waiting for the repair job); audited."""
+    require(actor, Perm.BOOKING_CHANGE)
+    key = AccessKey.objects.filter(booking__municipality_id=actor.municipality_id, booking_id=booking_id).first()
+    if key is None:
+        raise DomainError("この予約には電子鍵がありません。")
+    audit_record(municipality=actor.municipality, actor=actor, action="lock.key_retry", obj=key.booking)
+    return key_sync(key_id=key.pk)
+
+
 def _backoff(attempts: int) -> dt.timedelta:
     return min(dt.timedelta(seconds=30 * 2 ** min(attempts, 10)), MAX_BACKOFF)
 
@@ -261,7 +272,7 @@ def _send(key_id: int, now: dt.datetime) -> int:
         key.save(update_fields=["sent_at"])
         booking = key.booking
         notice_send(
-            citizen_id=booking.booked_by_id or (booking.registration.owner_id if booking.registration else None),
+            citizen_id=booking.resident_id,
             key="reservations.key",
             context={**booking_context(booking), "pin": key.pin, "valid": span_text(key.starts_at, key.ends_at)},
         )

@@ -15,21 +15,11 @@ from madoguchi.core.models import StaffUser
 from madoguchi.core.permissions import Perm, require
 from madoguchi.core.wareki import span_text
 from madoguchi.payments import services as payments
-from madoguchi.payments.models import PAYABLE, PaymentIntent
+from madoguchi.payments.models import PaymentIntent
 from madoguchi.reservations.models import Booking, BookingStatus
 from madoguchi.reservations.models.bookings import ReductionStatus
 
 PURPOSE = "reservations.booking"
-
-
-def _intent(booking: Booking) -> PaymentIntent | None:
-    if booking.payment_intent_id is None:
-        return None
-    return PaymentIntent.objects.filter(pk=booking.payment_intent_id).first()
-
-
-def _open(intent: PaymentIntent) -> bool:
-    return intent.status in PAYABLE
 
 
 def _payable(booking: Booking) -> None:
@@ -43,10 +33,10 @@ def _payable(booking: Booking) -> None:
 
 def _intent_for(booking: Booking) -> PaymentIntent:
     """The booking's open intent, or a new one for its current fee and deadline."""
-    intent = _intent(booking)
-    if intent is not None and _open(intent) and intent.amount == booking.fee_amount:
+    intent = booking.payment_intent
+    if intent is not None and intent.is_payable and intent.amount == booking.fee_amount:
         return intent
-    if intent is not None and _open(intent):
+    if intent is not None and intent.is_payable:
         payments.intent_cancel(intent=intent, reason="金額の変更")
     unit = booking.unit
     assert booking.hold_deadline is not None
@@ -65,19 +55,24 @@ def _intent_for(booking: Booking) -> PaymentIntent:
     return intent
 
 
-@transaction.atomic
 def payment_start(*, citizen: Citizen, booking_id: int, return_url: str) -> str:
-    """Where to send the resident to pay for their 仮予約 (the gateway's checkout page)."""
-    booking = (
-        Booking.objects.select_for_update(of=("self",))
-        .select_related("unit__facility", "municipality")
-        .filter(municipality_id=citizen.municipality_id, pk=booking_id, booked_by=citizen)
-        .first()
-    )
-    if booking is None:
-        raise DomainError("予約が見つかりません。")
-    _payable(booking)
-    intent = _intent_for(booking)
+    """Where to send the resident to pay for their 仮予約 (the gateway's checkout page).
+
+    The booking is locked only while its intent is chosen; the call to the gateway comes after
+    the commit, so a slow gateway never holds the booking (or, on SQLite, every writer) waiting.
+    """
+    with transaction.atomic():
+        booking = (
+            Booking.objects.select_for_update(of=("self",))
+            .select_related("unit__facility", "municipality")
+            .filter(municipality_id=citizen.municipality_id, pk=booking_id)
+            .of_resident(citizen.pk)
+            .first()
+        )
+        if booking is None:
+            raise DomainError("予約が見つかりません。")
+        _payable(booking)
+        intent = _intent_for(booking)
     return payments.intent_checkout_start(intent=intent, return_url=return_url)
 
 
@@ -98,13 +93,13 @@ def payment_at_counter(*, actor: StaffUser, booking_id: int) -> PaymentIntent:
 
 
 def payment_cancel(*, booking: Booking, reason: str) -> None:
-    intent = _intent(booking)
-    if intent is not None and _open(intent):
+    intent = booking.payment_intent
+    if intent is not None and intent.is_payable:
         payments.intent_cancel(intent=intent, reason=reason)
 
 
 def payment_refund(*, booking: Booking, amount: int, reason: str) -> None:
-    intent = _intent(booking)
+    intent = booking.payment_intent
     if intent is not None and amount > 0:
         payments.refund_issue(actor=None, intent=intent, amount=amount, reason=reason)
 

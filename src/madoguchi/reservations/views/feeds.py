@@ -59,8 +59,8 @@ def _response(cal: Calendar, filename: str, *, private: bool) -> HttpResponse:
 
 
 def registration_feed(request: HttpRequest) -> HttpResponse:
-    token = request.GET.get("key", "")
     """The bookings of one 利用者登録 (unit, facility, address, 予約番号); cancelled ones as CANCELLED."""
+    token = request.GET.get("key", "")
     registration = selectors.registration_by_feed_token(token=token)
     if registration is None:
         raise Http404("feed")

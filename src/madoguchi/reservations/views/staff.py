@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from madoguchi.core import clock
 from madoguchi.core.clock import TOKYO
 from madoguchi.core.errors import DomainError
 from madoguchi.core.models import StaffUser
@@ -147,7 +148,7 @@ def _entry(booking: Booking, *, names: bool) -> Entry:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
-    today = selectors.today_local()
+    today = clock.today()
     context: dict[str, Any] = {
         "facilities": list(selectors.facilities_for(actor=actor)),
         "registrations_pending": selectors.registrations_pending(actor=actor).count(),
@@ -191,7 +192,7 @@ def _parse_day(value: str | None, default: dt.date) -> dt.date:
 @login_required
 def facility_calendar(request: HttpRequest, facility_id: int) -> HttpResponse:
     actor = _actor(request)
-    first = _parse_day(request.GET.get("date"), selectors.today_local())
+    first = _parse_day(request.GET.get("date"), clock.today())
     try:
         days = min(max(int(request.GET.get("days", "7")), 1), MAX_DAYS)
     except ValueError:
@@ -231,7 +232,7 @@ def facility_calendar(request: HttpRequest, facility_id: int) -> HttpResponse:
         "days": days,
         "prev": (first - step).isoformat(),
         "next": (first + step).isoformat(),
-        "today": selectors.today_local().isoformat(),
+        "today": clock.today().isoformat(),
     }
     return render(request, "reservations/staff/calendar.html", context)
 
@@ -351,14 +352,11 @@ def booking_cash(request: HttpRequest, booking_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def booking_key_retry(request: HttpRequest, booking_id: int) -> HttpResponse:
-    actor = _actor(request)
     booking = _booking(request, booking_id)
-    require(actor, Perm.BOOKING_CHANGE)
     try:
-        key = booking.access_key
-    except AccessKey.DoesNotExist:
-        raise Http404("この予約には電子鍵がありません。") from None
-    key = key_services.key_sync(key_id=key.pk)
+        key = key_services.key_retry(actor=_actor(request), booking_id=booking.pk)
+    except DomainError as exc:
+        raise Http404(exc.message) from None
     if key.in_sync:
         messages.success(request, f"電子鍵を錠に反映しました（{key.get_status_display()}）。")
     else:
@@ -432,7 +430,7 @@ def counter_booking(request: HttpRequest, facility_id: int) -> HttpResponse:
     actor = _actor(request)
     require(actor, Perm.BOOKING_CHANGE)
     facility = _facility(actor, facility_id)
-    day = _parse_day(request.POST.get("date") or request.GET.get("date"), selectors.today_local())
+    day = _parse_day(request.POST.get("date") or request.GET.get("date"), clock.today())
     groups = _slot_groups(facility, day)
     choices = [(key, f"{unit.name} {label}") for unit, slots in groups for key, label, _, ok in slots if ok]
     lookup = sf.RegistrationLookupForm(request.POST if request.POST.get("action") == "lookup" else None)
@@ -507,7 +505,7 @@ def block_create(request: HttpRequest, facility_id: int) -> HttpResponse:
     actor = _actor(request)
     require(actor, Perm.BOOKING_CHANGE)
     facility = _facility(actor, facility_id)
-    form = sf.BlockForm(request.POST or None, facility=facility, initial={"date": selectors.today_local()})
+    form = sf.BlockForm(request.POST or None, facility=facility, initial={"date": clock.today()})
     if request.method == "POST" and form.is_valid():
         start, end = form.span()
         try:
